@@ -1,0 +1,48 @@
+import { resolveLang } from '../core/i18n.js';
+import type { BotContext, Middleware } from './context.js';
+import { decodeData, type Choice } from './messages.js';
+
+/** The journeys offered from the main menu (built from the loaded flows). */
+export type MenuProvider = (ctx: BotContext) => Choice[];
+
+/**
+ * follow: greet in the user's LINE language (Thai unless we have theirs) with the journeys.
+ * unfollow: mark unreachable so nothing is pushed to them (no reply is possible).
+ */
+export function lifecycle(menu: MenuProvider): Middleware {
+  return async (ctx, next) => {
+    const { event, session } = ctx;
+    if (event.type === 'follow') {
+      session.reachable = true;
+      session.followedAt = ctx.services.now();
+      if (!session.langChosen) {
+        session.lang = resolveLang(await ctx.services.gateway.getProfileLanguage(ctx.userId));
+      }
+      ctx.say(ctx.t('common:welcome'));
+      ctx.say(ctx.t('common:menu.prompt'), menu(ctx));
+      return;
+    }
+    if (event.type === 'unfollow') {
+      session.reachable = false;
+      session.unfollowedAt = ctx.services.now();
+      ctx.handled = true;
+      return;
+    }
+    await next();
+  };
+}
+
+/** Last in the chain: a message or tap nothing else understood gets short help and the menu. */
+export function fallbackHelp(menu: MenuProvider): Middleware {
+  return async (ctx, next) => {
+    const { event } = ctx;
+    if (event.type === 'message' || event.type === 'postback') {
+      const cmd = ctx.postback ? decodeData(ctx.postback.data).cmd : undefined;
+      if (cmd === 'menu') ctx.say(ctx.t('common:menu.prompt'), menu(ctx));
+      else if (event.type === 'postback') ctx.say(ctx.t('common:stalePostback'), menu(ctx));
+      else ctx.say(ctx.t('common:help.text'), menu(ctx));
+      return;
+    }
+    await next();
+  };
+}

@@ -1,0 +1,140 @@
+import type { Models } from '../core/db/models.js';
+import { DEFAULT_LANG, type Lang } from '../core/i18n.js';
+
+/** Where a user is inside a journey. Owned by the flow engine; stored as-is. */
+export interface FlowState {
+  id: string;
+  version: number;
+  step: string;
+  answers: Record<string, unknown>;
+  /** Steps visited, for "back". */
+  history: string[];
+  /** Failed attempts at the current step. */
+  retries: number;
+  startedAt: string;
+  updatedAt: string;
+  [extra: string]: unknown;
+}
+
+export interface Session {
+  id: string;
+  lang: Lang;
+  /** True once the user picked a language themselves (then LINE's setting no longer applies). */
+  langChosen: boolean;
+  reachable: boolean;
+  flow: FlowState | null;
+  paused: FlowState | null;
+  data: Record<string, unknown>;
+  followedAt?: Date;
+  unfollowedAt?: Date;
+  lastEventAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  rev: number;
+  isNew: boolean;
+}
+
+export class SessionConflictError extends Error {
+  constructor() {
+    super('session was changed by someone else');
+    this.name = 'SessionConflictError';
+  }
+}
+
+/**
+ * One session document per LINE user (read/write/delete, like grammY's storage adapters).
+ * Conversation state expires after `idleDays` without TTL indexes (FerretDB has none): reads
+ * ignore expired state and the worker clears it.
+ */
+export class SessionStore {
+  constructor(
+    private readonly models: Models,
+    private readonly idleDays: number,
+  ) {}
+
+  async read(userId: string, now = new Date()): Promise<Session> {
+    const doc = await this.models.Session.findById(userId).lean();
+    if (!doc) {
+      return {
+        id: userId,
+        lang: DEFAULT_LANG,
+        langChosen: false,
+        reachable: true,
+        flow: null,
+        paused: null,
+        data: {},
+        createdAt: now,
+        updatedAt: now,
+        rev: 0,
+        isNew: true,
+      };
+    }
+    const expired = doc.expiresAt ? doc.expiresAt.getTime() < now.getTime() : false;
+    return {
+      id: doc._id,
+      lang: (doc.lang as Lang) ?? DEFAULT_LANG,
+      langChosen: Boolean(doc.langChosen),
+      reachable: doc.reachable !== false,
+      flow: expired ? null : ((doc.flow as FlowState | null) ?? null),
+      paused: expired ? null : ((doc.paused as FlowState | null) ?? null),
+      data: (doc.data as Record<string, unknown>) ?? {},
+      followedAt: doc.followedAt ?? undefined,
+      unfollowedAt: doc.unfollowedAt ?? undefined,
+      lastEventAt: doc.lastEventAt ?? undefined,
+      createdAt: doc.createdAt,
+      updatedAt: doc.updatedAt,
+      rev: doc.rev ?? 0,
+      isNew: false,
+    };
+  }
+
+  /** Saves if nobody else saved since it was read; otherwise SessionConflictError. */
+  async write(s: Session, now = new Date()): Promise<void> {
+    const fields = {
+      lang: s.lang,
+      langChosen: s.langChosen,
+      reachable: s.reachable,
+      flow: s.flow,
+      paused: s.paused,
+      data: s.data,
+      followedAt: s.followedAt,
+      unfollowedAt: s.unfollowedAt,
+      lastEventAt: s.lastEventAt ?? now,
+      expiresAt: new Date(now.getTime() + this.idleDays * 86_400_000),
+      updatedAt: now,
+    };
+    if (s.isNew) {
+      try {
+        await this.models.Session.create({ _id: s.id, ...fields, createdAt: s.createdAt, rev: 1 });
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) throw new SessionConflictError();
+        throw err;
+      }
+    } else {
+      const r = await this.models.Session.updateOne({ _id: s.id, rev: s.rev }, { $set: { ...fields, rev: s.rev + 1 } });
+      if (r.matchedCount !== 1) throw new SessionConflictError();
+    }
+    s.rev += 1;
+    s.isNew = false;
+  }
+
+  async delete(userId: string): Promise<void> {
+    await this.models.Session.deleteOne({ _id: userId });
+  }
+
+  /** Users who can receive pushes (followed, not blocked) among the given ids. */
+  async reachableAmong(userIds: readonly string[]): Promise<Set<string>> {
+    const docs = await this.models.Session.find({ _id: { $in: [...userIds] }, reachable: false }).select({ _id: 1 }).lean();
+    const blocked = new Set(docs.map((d) => d._id));
+    return new Set(userIds.filter((id) => !blocked.has(id)));
+  }
+
+  /** Clears conversation state idle past its expiry (language and reachability are kept). */
+  async clearExpired(now = new Date()): Promise<number> {
+    const r = await this.models.Session.updateMany(
+      { expiresAt: { $lt: now }, $or: [{ flow: { $ne: null } }, { paused: { $ne: null } }] },
+      { $set: { flow: null, paused: null } },
+    );
+    return r.modifiedCount ?? 0;
+  }
+}
