@@ -96,7 +96,8 @@ export class Inbox {
     const doc = await this.models.InboxEvent.findOneAndUpdate(
       { _id: id },
       { $inc: { attempts: 1 }, $set: { lastError: error } },
-      { returnDocument: 'after', projection: { attempts: 1 } },
+      // No projection: FerretDB 1.x does not implement findAndModify's `fields`.
+      { returnDocument: 'after' },
     ).lean();
     return doc?.attempts ?? 0;
   }

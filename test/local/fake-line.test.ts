@@ -388,7 +388,12 @@ describe('FakeLine message validation', () => {
   });
 
   it.skipIf(!specAvailable)('when a flex component has a bogus type, then it is rejected', async () => {
+    expect(fake.openapi).not.toBeNull();
     await expectRejected([bubbleWith([{ type: 'bogus', text: 'x' }])], 'messages[0].contents.body.contents[0].type');
+    // ...also deep inside a carousel bubble's nested box
+    const nested = { type: 'box', layout: 'horizontal', contents: [{ type: 'text', text: 'ok' }, { type: 'sparkle' }] };
+    const carousel = { type: 'carousel', contents: [{ type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [nested] } }] };
+    await expectRejected([{ type: 'flex', altText: 'x', contents: carousel }], 'messages[0].contents.contents[0].body.contents[0].contents[1].type');
   });
 
   it.skipIf(!specAvailable)('when a flex button has no action, then it is rejected', async () => {

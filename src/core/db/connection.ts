@@ -3,9 +3,27 @@ import { withTimeout } from '../async.js';
 
 export interface DatabaseHandle {
   conn: Connection;
+  /** 'ferretdb' when the server is FerretDB (embedded/dev), else 'mongodb'. */
+  server: 'mongodb' | 'ferretdb';
   /** True when the server answers a ping within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * Asks the server what it is. FerretDB 1.x does not apply concurrent updates to one document
+ * atomically across connections (lost $inc, two winners of a compare-and-set), so against it
+ * the pool is a single connection, which serialises this process's operations.
+ */
+async function detectServer(uri: string): Promise<'mongodb' | 'ferretdb'> {
+  const client = new mongoose.mongo.MongoClient(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info ? 'ferretdb' : 'mongodb';
+  } finally {
+    await client.close();
+  }
 }
 
 /**
@@ -13,17 +31,19 @@ export interface DatabaseHandle {
  * outage turns webhooks into quick 5xx (LINE redelivers) instead of hanging past LINE's 2 s.
  */
 export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
+  const server = await detectServer(uri);
   const conn = mongoose.createConnection(uri, {
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS: 1_500,
     heartbeatFrequencyMS: 2_000,
-    maxPoolSize: 20,
+    maxPoolSize: server === 'ferretdb' ? 1 : 20,
     bufferCommands: false,
   });
   await conn.asPromise();
   return {
     conn,
+    server,
     async ping(timeoutMs = 1_000) {
       try {
         const db = conn.db;

@@ -12,6 +12,11 @@
  * Data persists in `dataDir` across restarts. The child process is killed on `stop()` and,
  * if `stop()` was never called, when the parent exits (normal exit, SIGINT, SIGTERM, SIGHUP).
  * A SIGKILL of the parent cannot be intercepted; the child would then be left running.
+ *
+ * FerretDB caveat (kind === 'ferretdb'): updates of one document arriving on different connections
+ * at the same time are not atomic (lost $inc, double compare-and-set winners, double queue claims).
+ * Talk to it through a single connection (maxPoolSize: 1) from a single process. Full list of what
+ * FerretDB 1.24.2 does and does not support: the comment at the top of test/core/embedded-db.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -175,6 +180,7 @@ async function buildFerretDB(
   const deadline = Date.now() + BUILD_TIMEOUT_MS + 30_000;
   const startedWithBinary = await isExecutable(target);
 
+  let announcedWait = false;
   for (;;) {
     const lock = await open(lockPath, 'wx').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EEXIST') return null;
@@ -196,6 +202,10 @@ async function buildFerretDB(
     if (await lockIsStale(lockPath)) {
       await rm(lockPath, { force: true });
       continue;
+    }
+    if (!announcedWait) {
+      announcedWait = true;
+      log(`embedded database: another process is building FerretDB (${displayPath(lockPath)}), waiting…`);
     }
     if (Date.now() > deadline) {
       throw new Error(

@@ -47,6 +47,8 @@ export interface LineOpenApi {
    * 'Action', 'FlexContainer') are validated through their dispatch version automatically.
    */
   validateComponent(name: string, value: unknown, propertyPrefix?: string): SchemaIssue[];
+  /** Compile the validators for these schema names now (they are otherwise compiled on first use). */
+  precompile(names: string[]): void;
   /** Validate a request body; `null` when the operation has no JSON request schema. */
   validateRequest(method: string, urlPath: string, body: unknown): SchemaIssue[] | null;
 }
@@ -290,6 +292,9 @@ function createLineOpenApi(specFile: string): LineOpenApi {
     requestSchemaFor(method, urlPath) {
       const m = method.toUpperCase();
       return operations.find((o) => o.method === m && o.match.test(urlPath))?.schema;
+    },
+    precompile(names) {
+      for (const n of names) validatorFor(n);
     },
     validateComponent(name, value, propertyPrefix = '') {
       const v = validatorFor(name);

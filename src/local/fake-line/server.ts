@@ -39,7 +39,7 @@ export interface RecordedRequest {
 export interface SentMessage {
   userId: string;
   via: 'reply' | 'push' | 'multicast' | 'broadcast' | 'narrowcast';
-  message: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the message object as the bot sent it
+  message: any; // the message object exactly as the bot sent it
   at: number;
   retryKey?: string;
   /** The message id the fake assigned (what `sentMessages[].id` returned for push/reply). */
@@ -94,6 +94,15 @@ const DEFAULT_REPLY_TOKEN_TTL_MS = 60_000;
 const MAX_MESSAGES = 5;
 const MAX_MULTICAST_TO = 500;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** POST endpoints whose bodies get validated (their schemas are compiled when a fake starts). */
+const VALIDATED_ROUTES: [string, string][] = [
+  ['POST', '/v2/bot/message/reply'],
+  ['POST', '/v2/bot/message/push'],
+  ['POST', '/v2/bot/message/multicast'],
+  ['POST', '/v2/bot/message/broadcast'],
+  ['POST', '/v2/bot/message/narrowcast'],
+  ['POST', '/v2/bot/chat/loading/start'],
+];
 /** Message types LINE returns a quoteToken for. */
 const QUOTABLE = new Set(['text', 'textV2', 'sticker', 'image', 'video']);
 
@@ -185,6 +194,9 @@ export class FakeLine extends EventEmitter {
   static async start(opts: FakeLineStartOptions = {}): Promise<FakeLine> {
     const openapiDir = opts.openapiDir === undefined ? findOpenApiDir() : opts.openapiDir;
     const openapi = openapiDir ? loadLineOpenApi(openapiDir) : null;
+    // Compile the validators of the endpoints served here now (once per process) rather than on the
+    // first request, so a test's first call is not ~200 ms slower than the rest.
+    openapi?.precompile(VALIDATED_ROUTES.map(([method, p]) => openapi.requestSchemaFor(method, p)).filter((n) => n !== undefined));
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -316,8 +328,8 @@ export class FakeLine extends EventEmitter {
 
   override on(event: 'sent', listener: (m: SentMessage) => void): this;
   override on(event: 'request', listener: (r: RecordedRequest) => void): this;
-  override on(event: string | symbol, listener: (...args: any[]) => void): this; // eslint-disable-line @typescript-eslint/no-explicit-any
-  override on(event: string | symbol, listener: (...args: any[]) => void): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+  override on(event: string | symbol, listener: (...args: any[]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
   }
 
@@ -337,7 +349,7 @@ export class FakeLine extends EventEmitter {
         ...(fault.headers ? { headers: fault.headers } : {}),
       };
     }
-    reply ??= incoming.bodyError ?? this.authenticate(incoming) ?? this.route(incoming);
+    reply ??= this.authenticate(incoming) ?? incoming.bodyError ?? this.route(incoming);
     this.respond(res, incoming, reply);
   }
 
@@ -478,7 +490,10 @@ export class FakeLine extends EventEmitter {
     if (issues.length === 0) return undefined;
     return {
       status: 400,
-      body: { message: `The request body has ${issues.length} error(s)`, details: issues },
+      body: {
+        message: `The request body has ${issues.length} error(s)`,
+        details: issues.map((i) => ({ message: i.message, property: i.property })),
+      },
       schemaErrors: issues.map((i) => `${i.property}: ${i.message}`),
     };
   }

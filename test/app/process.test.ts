@@ -1,0 +1,112 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { projectRoot } from '../../src/core/paths.js';
+import { FakeLine } from '../../src/local/fake-line/server.js';
+import { freshDatabase, type FreshDatabase } from '../support/db.js';
+import { ev, signedBody } from '../support/events.js';
+
+// The built program as the Procfile runs it: start-up checks, logs, graceful shutdown.
+const node = process.execPath;
+const main = join(projectRoot, 'dist', 'src', 'main.js');
+const SECRET = 'process-secret-value';
+const TOKEN = 'process-token-value';
+
+let fake: FakeLine;
+let fresh: FreshDatabase;
+
+beforeAll(async () => {
+  execFileSync(node, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')], { stdio: 'pipe' });
+  fake = await FakeLine.start({ channelAccessToken: TOKEN });
+  fresh = await freshDatabase('process');
+}, 180_000);
+afterAll(async () => {
+  await fake?.close();
+  await fresh?.drop();
+});
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+  waitFor: (re: RegExp, ms?: number) => Promise<void>;
+}
+
+function run(args: string[], env: Record<string, string>): Run {
+  const child = spawn(node, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    out: () => out,
+    exited,
+    async waitFor(re, ms = 20_000) {
+      const end = Date.now() + ms;
+      while (!re.test(out)) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`did not see ${re} in:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+describe('the web process', () => {
+  it('when a required variable is missing, then it stops with one line naming it', async () => {
+    const r = run(['web'], { LINE_CHANNEL_ACCESS_TOKEN: TOKEN, MONGODB_URI: fresh.uri });
+    expect(await r.exited).toBe(1);
+    expect(r.out().trim().split('\n')).toHaveLength(1);
+    expect(r.out()).toContain('LINE_CHANNEL_SECRET');
+  });
+
+  it('when it runs, answers a webhook and gets SIGTERM, then it finishes, exits 0, and its logs hold no secrets or personal data', async () => {
+    const port = await freePort();
+    const r = run(['web'], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MONGODB_URI: fresh.uri,
+      LINE_CHANNEL_SECRET: SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+      LINE_API_BASE_URL: fake.url,
+      LOG_LEVEL: 'debug',
+    });
+    await r.waitFor(/listening for LINE webhooks/);
+    const userId = 'U' + 'a1'.repeat(16);
+    const e = ev.text(userId, 'เบอร์ของฉัน 0812345678');
+    fake.registerReplyToken(e.replyToken!, userId);
+    const { body, signature } = signedBody([e], SECRET);
+    const res = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signature }, body });
+    expect(res.status).toBe(200);
+    await fake.waitForSent(userId, 1);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    const logs = r.out();
+    expect(logs).toMatch(/"msg":"stopped"/);
+    for (const secret of [SECRET, TOKEN, userId, '0812345678', e.replyToken!]) expect(logs).not.toContain(secret);
+    for (const line of logs.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  }, 60_000);
+});
+
+describe('the worker process', () => {
+  it('when it starts, then it connects, schedules its jobs, and stops cleanly on SIGTERM', async () => {
+    const r = run(['worker'], { MONGODB_URI: fresh.uri, LINE_CHANNEL_SECRET: SECRET, LINE_CHANNEL_ACCESS_TOKEN: TOKEN, LINE_API_BASE_URL: fake.url });
+    await r.waitFor(/worker started/);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.out()).not.toContain('listening for LINE webhooks');
+  }, 60_000);
+});
+
+void inject;
