@@ -7,20 +7,29 @@ import { createRuntime } from './app/runtime.js';
 import { createWebApp } from './app/web.js';
 import { startWorker } from './app/worker.js';
 import { housekeepingJobs } from './jobs/housekeeping.js';
+import { LocalLine, localModeWanted } from './local/standin.js';
+import { mountSimulator, SIMULATOR_PATH } from './local/simulator/router.js';
 
 type Role = 'web' | 'worker' | 'all';
 
 /**
  * Entry point: `node dist/src/main.js [web|worker|all]` (Procfile runs web and worker apart;
  * `npm start` runs both in one process on the embedded database).
+ *
+ * Local mode: `all` with neither LINE_CHANNEL_SECRET nor LINE_CHANNEL_ACCESS_TOKEN set, and
+ * NODE_ENV not production, starts a LINE stand-in (src/local/standin.ts) with generated
+ * credentials and serves the chat simulator at /simulator. Everything else is unchanged.
  */
 async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'all') as Role;
   if (!['web', 'worker', 'all'].includes(role)) fail(`unknown role "${role}" (use web, worker or all)`);
 
+  // Local mode: no LINE account needed; the stand-in plays LINE (the bot's code path is unchanged).
+  const local = role === 'all' && localModeWanted(process.env) ? await LocalLine.start({}, process.env) : undefined;
+
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(local ? local.configEnv(process.env) : process.env);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -42,11 +51,17 @@ async function main(): Promise<void> {
 
   const rt = await createRuntime({ config, logger, mongoUri });
   const web = role === 'worker' ? undefined : createWebApp(rt);
+  if (web && local) mountSimulator(web.app, local);
   const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);
   if (web) {
-    await web.listen(config.PORT, config.HOST);
+    const server = await web.listen(config.PORT, config.HOST);
     web.startSweeper();
     logger.info({ port: config.PORT, role }, 'listening for LINE webhooks on /webhook');
+    if (local) {
+      const { origin } = local.attach(server, config.HOST);
+      const simulator = `${origin}${SIMULATOR_PATH}`;
+      logger.info({ simulator, lineStandIn: local.apiUrl }, `local mode (no LINE credentials): simulator: ${simulator}`);
+    }
   }
 
   let stopping = false;
@@ -59,9 +74,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS);
     force.unref();
+    local?.endStreams(); // open simulator pages would keep the web server from closing
     await web?.stop();
     await worker?.stop();
     await rt.close();
+    await local?.close();
     await embedded?.stop();
     logger.info('stopped');
     process.exit(0);

@@ -1,8 +1,11 @@
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/env.js';
 import { connectDatabase, type DatabaseHandle } from '../core/db/connection.js';
 import { createModels, ensureIndexes, type Models } from '../core/db/models.js';
-import { createTranslator, type Translator } from '../core/i18n.js';
+import { Sealer } from '../core/crypto.js';
+import { createTranslator, readLocales, type Translator } from '../core/i18n.js';
 import type { Logger } from '../core/logger.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
@@ -13,6 +16,12 @@ import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
 import { LineGateway } from '../line/gateway.js';
 import { SessionStore } from '../sessions/session-store.js';
+import { FlowEngine } from '../flows/engine.js';
+import { loadFlows } from '../flows/loader.js';
+import { ProgressStore } from '../flows/progress.js';
+import { officerHandler } from '../features/officer/officer.js';
+import { ProducerStore } from '../features/producers/producer-store.js';
+import { buildRegistry } from '../features/registry.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -26,6 +35,9 @@ export interface Runtime {
   inbox: Inbox;
   processor: InboxProcessor;
   services: BotServices;
+  engine: FlowEngine;
+  producers: ProducerStore;
+  sealer: Sealer;
   close(): Promise<void>;
 }
 
@@ -58,10 +70,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const inbox = new Inbox(models);
   const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
 
-  const menu: MenuProvider = (ctx) => [
-    { label: ctx.t('common:menu.help'), data: 'cmd=help' },
-  ];
-  const handler = createEventHandler(services, [lifecycle(menu), fallbackHelp(menu)]);
+  const sealer = new Sealer(encryptionKey(config, logger));
+  const producers = new ProducerStore(models);
+  const registry = buildRegistry({ models, producers, sealer });
+  // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
+  const loaded = loadFlows(join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
+  const engine = new FlowEngine({
+    loaded,
+    registry,
+    sealer,
+    progress: new ProgressStore(models),
+    onOfficer: officerHandler(models, producers),
+  });
+  const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
+  const handler = createEventHandler(services, [lifecycle(menu), engine.middleware(), fallbackHelp(menu)]);
   const processor = new InboxProcessor({
     inbox,
     locks: new UserLocks(models, newOwnerId(), 30_000),
@@ -81,9 +103,28 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     inbox,
     processor,
     services,
+    engine,
+    producers,
+    sealer,
     async close() {
       await processor.stop();
       await db.close();
     },
   };
+}
+
+/**
+ * The key that seals national ID numbers. Production must set DATA_ENCRYPTION_KEY (config refuses
+ * to start without it); elsewhere a random key is made once and kept beside the local database.
+ */
+function encryptionKey(config: Config, logger: Logger): string {
+  if (config.DATA_ENCRYPTION_KEY) return config.DATA_ENCRYPTION_KEY;
+  const dir = resolve(projectRoot, config.DATA_DIR);
+  const file = join(dir, 'dev-encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+    logger.warn({ file }, 'DATA_ENCRYPTION_KEY not set: generated a development key');
+  }
+  return readFileSync(file, 'utf8').trim();
 }

@@ -52,7 +52,16 @@ const schema = z.object({
   INBOX_SWEEP_SECONDS: intIn(1, 3600).default(15),
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
-});
+  // 32 random bytes, base64 (`openssl rand -base64 32`). Encrypts national ID numbers at rest.
+  DATA_ENCRYPTION_KEY: optionalNonEmpty.refine(
+    (v) => v === undefined || Buffer.from(v, 'base64').length === 32,
+    'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  ),
+})
+  .refine((c) => c.NODE_ENV !== 'production' || c.DATA_ENCRYPTION_KEY, {
+    path: ['DATA_ENCRYPTION_KEY'],
+    message: 'DATA_ENCRYPTION_KEY is required in production (openssl rand -base64 32)',
+  });
 
 export type Config = z.infer<typeof schema>;
 

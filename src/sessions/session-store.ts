@@ -11,9 +11,16 @@ export interface FlowState {
   history: string[];
   /** Failed attempts at the current step. */
   retries: number;
+  /** Incremented at every prompt; postbacks carry it so a button from an old prompt is recognised. */
+  turn: number;
+  /** How answers are shown back (masked ID, formatted phone), by field. */
+  display: Record<string, string>;
+  /** While editing from a summary: the summary step to return to. */
+  returnTo?: string;
+  /** Paging position in a long option list. */
+  page?: number;
   startedAt: string;
   updatedAt: string;
-  [extra: string]: unknown;
 }
 
 export interface Session {
@@ -23,7 +30,8 @@ export interface Session {
   langChosen: boolean;
   reachable: boolean;
   flow: FlowState | null;
-  paused: FlowState | null;
+  /** Journeys the user left for another one, by flow id: offered again when they come back. */
+  paused: Record<string, FlowState>;
   data: Record<string, unknown>;
   followedAt?: Date;
   unfollowedAt?: Date;
@@ -61,7 +69,7 @@ export class SessionStore {
         langChosen: false,
         reachable: true,
         flow: null,
-        paused: null,
+        paused: {},
         data: {},
         createdAt: now,
         updatedAt: now,
@@ -76,7 +84,7 @@ export class SessionStore {
       langChosen: Boolean(doc.langChosen),
       reachable: doc.reachable !== false,
       flow: expired ? null : ((doc.flow as FlowState | null) ?? null),
-      paused: expired ? null : ((doc.paused as FlowState | null) ?? null),
+      paused: expired ? {} : ((doc.paused as Record<string, FlowState> | null) ?? {}),
       data: (doc.data as Record<string, unknown>) ?? {},
       followedAt: doc.followedAt ?? undefined,
       unfollowedAt: doc.unfollowedAt ?? undefined,
@@ -132,8 +140,8 @@ export class SessionStore {
   /** Clears conversation state idle past its expiry (language and reachability are kept). */
   async clearExpired(now = new Date()): Promise<number> {
     const r = await this.models.Session.updateMany(
-      { expiresAt: { $lt: now }, $or: [{ flow: { $ne: null } }, { paused: { $ne: null } }] },
-      { $set: { flow: null, paused: null } },
+      { expiresAt: { $lt: now } },
+      { $set: { flow: null, paused: {}, expiresAt: null } },
     );
     return r.modifiedCount ?? 0;
   }

@@ -22,7 +22,7 @@ afterAll(async () => {
   await fresh?.drop();
 });
 
-const flow = (step: string) => ({ id: 'registration', version: 1, step, answers: { name: 'Somsri' }, history: [], retries: 0, startedAt: '', updatedAt: '' });
+const flow = (step: string) => ({ id: 'registration', version: 1, step, answers: { name: 'Somsri' }, history: [], retries: 0, turn: 1, display: {}, startedAt: '', updatedAt: '' });
 
 describe('SessionStore', () => {
   it('when a user has no session, then a Thai default is returned and the first write creates it', async () => {

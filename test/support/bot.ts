@@ -10,6 +10,7 @@ import { ev, signedBody } from './events.js';
 
 export const TEST_SECRET = 'test-channel-secret';
 export const TEST_TOKEN = 'test-channel-access-token';
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface TestBot {
   fake: FakeLine;
@@ -42,6 +43,7 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     LINE_DATA_API_BASE_URL: fake.url,
     LINE_REQUEST_TIMEOUT_MS: '2000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);

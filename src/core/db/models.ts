@@ -50,8 +50,8 @@ const sessionSchema = new Schema(
     unfollowedAt: { type: Date },
     // Current journey: flow id/version, step, answers, back-stack. Shape owned by the flow engine.
     flow: { type: Schema.Types.Mixed, default: null },
-    // A journey the user left; offered again when they come back.
-    paused: { type: Schema.Types.Mixed, default: null },
+    // Journeys the user left, by flow id; offered again when they come back.
+    paused: { type: Schema.Types.Mixed, default: {} },
     // Per-journey scratch kept across flows (e.g. the last menu shown).
     data: { type: Schema.Types.Mixed, default: {} },
     lastEventAt: { type: Date },
@@ -79,6 +79,106 @@ const deliveryFailureSchema = new Schema(
 );
 deliveryFailureSchema.index({ at: -1 });
 
+// Checklist journeys (TikTok Shop, Lazada): per user and journey, each step's answer and time.
+const journeyProgressSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `${flowId}:${userId}`
+    userId: { type: String, required: true },
+    flowId: { type: String, required: true },
+    steps: { type: Schema.Types.Mixed, default: {} },
+    result: { type: Schema.Types.Mixed },
+    startedAt: { type: Date },
+    updatedAt: { type: Date },
+    completedAt: { type: Date },
+  },
+  { collection: 'journey_progress', versionKey: false, minimize: false },
+);
+journeyProgressSchema.index({ userId: 1 });
+journeyProgressSchema.index({ flowId: 1, completedAt: 1 });
+
+// "Talk to an officer" and "need help" on a checklist step: listed for the officers of the area.
+const helpRequestSchema = new Schema(
+  {
+    userId: { type: String, required: true },
+    provinceCode: { type: String },
+    districtCode: { type: String },
+    flowId: { type: String },
+    step: { type: String },
+    reason: { type: String, required: true, enum: ['officer', 'task_help'] },
+    status: { type: String, required: true, enum: ['open', 'closed'], default: 'open' },
+    createdAt: { type: Date, required: true },
+    closedAt: { type: Date },
+  },
+  { collection: 'help_requests', versionKey: false },
+);
+helpRequestSchema.index({ provinceCode: 1, status: 1, createdAt: -1 });
+helpRequestSchema.index({ userId: 1, status: 1 });
+
+// A registered OTOP producer: one per LINE user. Only what registration and onboarding need.
+const placeSchema = new Schema({ code: String, nameTh: String, nameEn: String }, { _id: false });
+const producerSchema = new Schema(
+  {
+    userId: { type: String, required: true },
+    fullName: { type: String, required: true },
+    phone: { type: String, required: true }, // E.164
+    producerType: { type: String, required: true, enum: ['community_group', 'single_owner', 'sme'] },
+    groupName: { type: String },
+    memberCount: { type: Number },
+    address: {
+      province: { type: placeSchema, required: true },
+      district: { type: placeSchema, required: true },
+      subdistrict: { type: placeSchema, required: true },
+      postcode: { type: String },
+    },
+    category: { type: String, required: true, enum: ['food', 'beverage', 'textile', 'craft', 'herbal'] },
+    products: { type: [String], default: [] },
+    otopRegistrationNumber: { type: String },
+    opc: { stars: Number, roundYearBE: Number },
+    shops: { type: [String], default: [] },
+    // Sealed (AES-256-GCM) national ID and a keyed hash for duplicate checks; never plain.
+    nationalIdSealed: { type: String },
+    nationalIdLookup: { type: String },
+    consents: {
+      registration: { type: Boolean, default: false },
+      notices: { type: Boolean, default: false },
+      sharing: { type: Boolean, default: false },
+      noticeVersion: { type: String },
+    },
+    // Marketplace journeys write here (e.g. interest in Chinese buyers through Alibaba).
+    marketplace: { type: Schema.Types.Mixed, default: {} },
+    registeredAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'producers', versionKey: false, minimize: false },
+);
+producerSchema.index({ userId: 1 }, { unique: true });
+producerSchema.index({ 'address.province.code': 1, 'address.district.code': 1 });
+producerSchema.index({ nationalIdLookup: 1 });
+
+// Every consent given or withdrawn, append-only: who, purpose, decision, when, which notice.
+const consentEventSchema = new Schema(
+  {
+    userId: { type: String, required: true },
+    purpose: { type: String, required: true, enum: ['registration', 'notices', 'sharing'] },
+    granted: { type: Boolean, required: true },
+    noticeVersion: { type: String, required: true },
+    at: { type: Date, required: true },
+    channel: { type: String, default: 'line' },
+  },
+  { collection: 'consent_events', versionKey: false },
+);
+consentEventSchema.index({ userId: 1, at: 1 });
+
+// Proof that an erasure request was carried out, without the erased data.
+const erasureSchema = new Schema(
+  {
+    userRef: { type: String, required: true },
+    at: { type: Date, required: true },
+    erased: { type: [String], default: [] },
+  },
+  { collection: 'data_erasures', versionKey: false },
+);
+
 export type InboxEventDoc = InferSchemaType<typeof inboxEventSchema>;
 export type UserLockDoc = InferSchemaType<typeof userLockSchema>;
 export type SessionDoc = InferSchemaType<typeof sessionSchema>;
@@ -89,6 +189,11 @@ export const schemas = {
   UserLock: userLockSchema,
   Session: sessionSchema,
   DeliveryFailure: deliveryFailureSchema,
+  JourneyProgress: journeyProgressSchema,
+  HelpRequest: helpRequestSchema,
+  Producer: producerSchema,
+  ConsentEvent: consentEventSchema,
+  DataErasure: erasureSchema,
 } as const;
 
 
@@ -99,6 +204,11 @@ export function createModels(conn: Connection) {
     UserLock: conn.model('UserLock', userLockSchema),
     Session: conn.model('Session', sessionSchema),
     DeliveryFailure: conn.model('DeliveryFailure', deliveryFailureSchema),
+    JourneyProgress: conn.model('JourneyProgress', journeyProgressSchema),
+    HelpRequest: conn.model('HelpRequest', helpRequestSchema),
+    Producer: conn.model('Producer', producerSchema),
+    ConsentEvent: conn.model('ConsentEvent', consentEventSchema),
+    DataErasure: conn.model('DataErasure', erasureSchema),
   };
 }
 

@@ -62,13 +62,13 @@ function normalizeChars(s: string): string {
 
 /**
  * A key for matching words, not for display: {@link normalizeInput}, lower-case, then every space,
- * punctuation and symbol dropped. Thai letters, vowels and tone marks are kept.
+ * punctuation and symbol dropped, and the abbreviation mark `ฯ`. Thai letters, vowels and tone marks are kept.
  * `"ยก เลิก"`, `"ยกเลิก!"` → `"ยกเลิก"`; `"Chiang Mai"` → `"chiangmai"`; `"กรุงเทพฯ"` → `"กรุงเทพ"`.
  */
 export function compactForMatch(s: string): string {
   return normalizeInput(s)
     .toLowerCase()
-    .replace(/[\s\p{P}\p{S}]+/gu, '');
+    .replace(/[\s\p{P}\p{S}\u0E2F]+/gu, ''); // ฯ (PAIYANNOI) is a letter to Unicode, an abbreviation mark to us
 }
 
 /**
@@ -76,7 +76,12 @@ export function compactForMatch(s: string): string {
  * `ใ`→`ไ` and the obsolete `ฃ`/`ฅ` → `ข`/`ค`. Users often skip tone marks or mix up `ใ`/`ไ`.
  */
 export function thaiSkeleton(s: string): string {
-  return compactForMatch(s)
+  return skeletonOfCompact(compactForMatch(s));
+}
+
+/** {@link thaiSkeleton} of a string that is already a {@link compactForMatch} key. */
+export function skeletonOfCompact(compact: string): string {
+  return compact
     .replace(/[\u0E47-\u0E4C]/g, '')
     .replace(/\u0E43/g, '\u0E44')
     .replace(/\u0E03/g, '\u0E02')

@@ -28,7 +28,7 @@ const THAI_NON_NAME = /[\u0E3F\u0E2F\u0E4F\u0E5A\u0E5B]/;
  * Errors: `name.empty`, `name.tooShort`, `name.tooLong` ({max}), `name.hasDigits`, `name.invalidChars`.
  */
 export const fullName: Validator<string> = (input) => {
-  const name = normalizeInput(input).replace(/\s*([.])\s*(?=\S)/g, '$1 ').replace(/\s+/g, ' ').trim();
+  const name = normalizeInput(input);
   if (name === '') return fail('name.empty');
   if (/\d/.test(name)) return fail('name.hasDigits');
   for (const ch of name) {
@@ -97,6 +97,8 @@ const UNIT_AFTER_DIGITS: ReadonlyArray<readonly [RegExp, number]> = [
   [/^\s*ล้าน/, 1_000_000], [/^\s*แสน/, 100_000], [/^\s*หมื่น/, 10_000], [/^\s*พัน/, 1_000], [/^\s*ร้อย/, 100],
 ];
 
+const LEADING_QUANTITY_WORDS = /^(?:ประมาณ|ราวๆ|ราว|จำนวน|ทั้งหมด|รวม|อายุ|มี|ได้|ค่ะ|ครับ)+/;
+
 type IntParse = { value: number } | { error: 'int.invalid' | 'int.notWhole' | 'int.oneNumber' };
 
 /** Finds the one whole number in `12`, `12 คน`, `1,200`, `๑๒`, `ประมาณ 30 ชิ้น`, `สิบสอง`, `5 พัน`. */
@@ -120,14 +122,12 @@ export function parseLooseInt(input: string): IntParse {
     if (!Number.isSafeInteger(value)) return { error: 'int.invalid' };
     return { value };
   }
-  // No digits: try Thai number words anywhere in the text (after leading words like ประมาณ).
-  const compact = text.replace(/\s+/g, '');
-  for (let start = 0; start < compact.length; start++) {
-    const r = parseThaiNumberWords(compact.slice(start));
-    if (r) {
-      if (parseThaiNumberWords(r.rest.slice(1)) || /\d/.test(r.rest)) return { error: 'int.oneNumber' };
-      return { value: r.value };
-    }
+  // No digits: Thai number words at the start, after leading words such as ประมาณ / จำนวน.
+  const words = text.replace(/\s+/g, '').replace(LEADING_QUANTITY_WORDS, '');
+  const r = parseThaiNumberWords(words);
+  if (r) {
+    if (parseThaiNumberWords(r.rest)) return { error: 'int.oneNumber' };
+    return { value: r.value };
   }
   return { error: 'int.invalid' };
 }
@@ -225,7 +225,7 @@ function classifyLink(raw: string): LinkResult {
       const handle = decodeURIComponent(segments[1]);
       return { ref: { kind: 'lazada', url: `https://www.lazada.co.th/shop/${segments[1]}`, handle } };
     }
-    if (segments[0] === 'products' || /^products?$/.test(segments[0] ?? '') || /-i\d+(?:-s\d+)?\.html$/.test(path)) {
+    if (segments[0] === 'products' || /-i\d+(?:-s\d+)?\.html$/.test(path)) {
       return { error: 'shop.productLink' };
     }
     return { error: 'shop.linkNotShop' };
@@ -292,11 +292,13 @@ const COMMON_EMAIL_DOMAINS = [
   'gmail.com', 'hotmail.com', 'outlook.com', 'yahoo.com', 'icloud.com', 'live.com',
   'hotmail.co.th', 'outlook.co.th', 'yahoo.co.th', 'me.com', 'msn.com',
 ];
+/** Real domains close to a common one: never "corrected". */
+const OTHER_KNOWN_DOMAINS = ['mail.com', 'gmx.com', 'aol.com', 'ymail.com', 'proton.me', 'protonmail.com', 'live.co.uk'];
 const EMAIL = /^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
 
 /** The common mail domain `domain` was probably meant to be, if it is a near miss. */
 function suggestEmailDomain(domain: string): string | undefined {
-  if (COMMON_EMAIL_DOMAINS.includes(domain)) return undefined;
+  if (COMMON_EMAIL_DOMAINS.includes(domain) || OTHER_KNOWN_DOMAINS.includes(domain)) return undefined;
   if (!domain.includes('.')) {
     const bare = COMMON_EMAIL_DOMAINS.find((d) => d.split('.')[0] === domain);
     if (bare) return bare;
@@ -304,7 +306,8 @@ function suggestEmailDomain(domain: string): string | undefined {
   let best: { d: string; dist: number } | undefined;
   for (const d of COMMON_EMAIL_DOMAINS) {
     const dist = editDistance(domain, d);
-    if (dist <= 2 && (!best || dist < best.dist)) best = { d, dist };
+    const allowed = d.length < 9 ? 1 : 2;
+    if (dist <= allowed && (!best || dist < best.dist)) best = { d, dist };
   }
   return best?.d;
 }

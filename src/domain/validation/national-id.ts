@@ -41,14 +41,14 @@ const SEPARATORS = /[\s\-./_,]/g;
 /**
  * Accepts `1-1037-00012-34-6`, `1 1037 00012 34 6`, `1103700012346`, Thai digits, full-width digits.
  * Value: the 13 digits. Display: masked.
- * Errors: `nationalId.empty`, `nationalId.notDigits`, `nationalId.length` ({count}),
+ * Errors: `nationalId.empty`, `nationalId.notDigits`, `nationalId.length` ({digits}),
  * `nationalId.firstDigit`, `nationalId.checksum`.
  */
 export const nationalId: Validator<string> = (input) => {
   const compact = normalizeInput(input).replace(SEPARATORS, '');
   if (compact === '') return fail('nationalId.empty');
   if (!/^\d+$/.test(compact)) return fail('nationalId.notDigits');
-  if (compact.length !== 13) return fail('nationalId.length', { count: compact.length });
+  if (compact.length !== 13) return fail('nationalId.length', { digits: compact.length });
   const first = Number(compact[0]);
   if (first < 1 || first > 8) return fail('nationalId.firstDigit');
   if (!hasValidNationalIdChecksum(compact)) return fail('nationalId.checksum');

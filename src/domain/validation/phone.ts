@@ -4,7 +4,7 @@ import type { Validated, Validator } from './types.js';
 
 /**
  * Thai mobile numbers: domestic `0[689]` + 8 digits, E.164 `+66` + 9 digits.
- * Landlines are `0[2-7]` + 7 digits (9 digits in all): rejected with their own message.
+ * Landlines are `0[2-57]` + 7 digits (9 digits in all): rejected with their own message.
  * libphonenumber-js (max metadata) decides mobile vs other for the 06/08/09 ranges, so
  * unallocated or VoIP-only ranges (060, 069) are refused.
  */
@@ -63,7 +63,7 @@ export const thaiMobile: Validator<string> = (input) => {
     return domestic.length < 9 ? fail('phone.tooShort') : fail('phone.invalid');
   }
   const isMobileRange = /^0[689]/.test(domestic);
-  const isLandlineRange = /^0[2-7]/.test(domestic);
+  const isLandlineRange = /^0[2-57]/.test(domestic);
   if (isLandlineRange) {
     if (domestic.length === 9) return fail('phone.landline');
     return domestic.length < 9 ? fail('phone.tooShort') : fail('phone.tooLong');

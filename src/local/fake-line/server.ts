@@ -88,6 +88,11 @@ export interface FakeLineStartOptions {
   replyTokenTtlMs?: number;
   /** Largest accepted request body; LINE answers 413 above 2 MB. */
   maxBodyBytes?: number;
+  /**
+   * Keep at most this many recorded requests and sent messages (oldest dropped first), for
+   * long-running use such as local mode. Default: keep everything (tests assert on it all).
+   */
+  historyLimit?: number;
 }
 
 const DEFAULT_REPLY_TOKEN_TTL_MS = 60_000;
@@ -180,6 +185,7 @@ export class FakeLine extends EventEmitter {
   private readonly token: string | undefined;
   private readonly replyTokenTtlMs: number;
   private readonly maxBodyBytes: number;
+  private readonly historyLimit: number;
   private readonly profiles = new Map<string, FakeLineProfile>();
   private readonly knownUsers = new Set<string>();
   private replyTokens = new Map<string, ReplyTokenEntry>();
@@ -227,12 +233,18 @@ export class FakeLine extends EventEmitter {
     this.token = opts.channelAccessToken;
     this.replyTokenTtlMs = opts.replyTokenTtlMs ?? DEFAULT_REPLY_TOKEN_TTL_MS;
     this.maxBodyBytes = opts.maxBodyBytes ?? 2 * 1024 * 1024;
+    this.historyLimit = opts.historyLimit ?? Infinity;
   }
 
   // ---------------------------------------------------------------- test-facing API
 
   /** Make `replyToken` valid (once, for replyTokenTtlMs) for replies to `userId`. */
   registerReplyToken(replyToken: string, userId: string): void {
+    if (this.replyTokens.size >= 1000) {
+      // Long-running use (local mode): forget tokens that could no longer be used anyway.
+      const now = Date.now();
+      for (const [t, e] of this.replyTokens) if (now - e.registeredAt > this.replyTokenTtlMs) this.replyTokens.delete(t);
+    }
     this.replyTokens.set(replyToken, { userId, registeredAt: Date.now(), used: false });
     this.knownUsers.add(userId);
   }
@@ -241,6 +253,12 @@ export class FakeLine extends EventEmitter {
   setProfile(userId: string, profile: FakeLineProfile): void {
     this.profiles.set(userId, { ...profile });
     this.knownUsers.add(userId);
+  }
+
+  /** The profile set for `userId`, if any (a copy). */
+  profile(userId: string): FakeLineProfile | undefined {
+    const p = this.profiles.get(userId);
+    return p ? { ...p } : undefined;
   }
 
   /**
@@ -594,6 +612,7 @@ export class FakeLine extends EventEmitter {
       }
     }
     this.delivered.push(...batch);
+    if (this.delivered.length > this.historyLimit) this.delivered.splice(0, this.delivered.length - this.historyLimit);
     // Emit after the whole batch is stored so listeners see consistent sent() results.
     queueMicrotask(() => {
       for (const sm of batch) this.emit('sent', sm);
@@ -612,6 +631,7 @@ export class FakeLine extends EventEmitter {
       schemaErrors: reply.schemaErrors ?? [],
     };
     this.requests.push(record);
+    if (this.requests.length > this.historyLimit) this.requests.splice(0, this.requests.length - this.historyLimit);
     this.emit('request', record);
     if (res.destroyed || this.closed) return;
     const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);

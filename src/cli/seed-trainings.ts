@@ -1,0 +1,59 @@
+/**
+ * Loads the sample trainings (src/features/training/sample-trainings.ts) for local use:
+ *
+ *   npm run build && node dist/src/cli/seed-trainings.js      (npm script: seed:trainings)
+ *
+ * Database: MONGODB_URI when set; otherwise the embedded database in DATA_DIR (default `.data`),
+ * like `npm start`. The embedded database allows one process at a time: stop the bot first, or
+ * point MONGODB_URI at the server it logged at start-up. Running the seed again updates the
+ * samples in place (dates move along with today), it never duplicates them.
+ */
+import { join, resolve } from 'node:path';
+import { connectDatabase } from '../core/db/connection.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../core/db/embedded.js';
+import { ensureIndexes } from '../core/db/models.js';
+import { createTrainingModels } from '../core/db/schemas/training.js';
+import { projectRoot } from '../core/paths.js';
+import { seedTrainings } from '../features/training/seed.js';
+
+/** MONGODB_URI, or an embedded database started the way src/main.ts does it. */
+async function openDatabaseUri(
+  env: NodeJS.ProcessEnv,
+  log: (msg: string) => void,
+): Promise<{ uri: string; embedded?: EmbeddedDatabase }> {
+  const fromEnv = env['MONGODB_URI']?.trim();
+  if (fromEnv) {
+    if (!/^mongodb(\+srv)?:\/\//.test(fromEnv)) throw new Error('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+    return { uri: fromEnv };
+  }
+  const embedded = await startEmbeddedDatabase({
+    dataDir: resolve(projectRoot, env['DATA_DIR']?.trim() || '.data'),
+    cacheDir: join(projectRoot, '.cache'),
+    projectRoot,
+    onLog: log,
+  });
+  return { uri: embedded.uri, embedded };
+}
+
+async function main(): Promise<void> {
+  const log = (msg: string) => process.stdout.write(`${msg}\n`);
+  const { uri, embedded } = await openDatabaseUri(process.env, log);
+  try {
+    const db = await connectDatabase(uri);
+    try {
+      const models = createTrainingModels(db.conn);
+      await ensureIndexes(models);
+      const r = await seedTrainings(models, { now: new Date() });
+      log(`sample trainings: ${r.inserted} added, ${r.updated} updated (${r.codes.join(', ')})`);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`seed-trainings failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

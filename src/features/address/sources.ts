@@ -1,0 +1,91 @@
+import { loadAddressIndex, type District, type Province, type Subdistrict } from '../../domain/thai-address.js';
+import type { FlowAction, Option, OptionSource, SourceContext } from '../../flows/registry.js';
+import { getPath, setPath } from '../../flows/paths.js';
+
+/** What an address answer stores: code and both names (shown in the user's language). */
+export interface Place {
+  code: string;
+  nameTh: string;
+  nameEn: string;
+  postcode?: string;
+}
+
+const place = (p: Province | District | Subdistrict): Place => ({
+  code: p.code,
+  nameTh: p.nameTh,
+  nameEn: p.nameEn,
+  ...('postcode' in p && p.postcode ? { postcode: p.postcode } : {}),
+});
+const option = (p: Province | District | Subdistrict, lang: string): Option => ({
+  value: p.code,
+  label: lang === 'en' ? p.nameEn : p.nameTh,
+  data: place(p),
+});
+const codeAt = (ctx: SourceContext, field: string) => (getPath(ctx.answers, field) as Place | undefined)?.code ?? '';
+
+/** The 77 provinces; typing a name (with typos, short forms like กทม/โคราช) finds one. */
+export const provinces: OptionSource = {
+  async list(ctx) {
+    const index = await loadAddressIndex();
+    return index.listProvinces(ctx.lang).map((p) => option(p, ctx.lang));
+  },
+  async match(input, ctx) {
+    const m = (await loadAddressIndex()).matchProvince(input);
+    return { exact: m.exact && option(m.exact, ctx.lang), suggestions: m.suggestions.map((p) => option(p, ctx.lang)) };
+  },
+  async resolve(code, ctx) {
+    const p = (await loadAddressIndex()).province(code);
+    return p && option(p, ctx.lang);
+  },
+};
+
+/** Districts (amphoe/khet) of the province already answered at `address.province`. */
+export const districts: OptionSource = {
+  async list(ctx) {
+    return (await loadAddressIndex()).listDistricts(codeAt(ctx, 'address.province')).map((d) => option(d, ctx.lang));
+  },
+  async match(input, ctx) {
+    const m = (await loadAddressIndex()).matchDistrict(codeAt(ctx, 'address.province'), input);
+    return { exact: m.exact && option(m.exact, ctx.lang), suggestions: m.suggestions.map((d) => option(d, ctx.lang)) };
+  },
+  async resolve(code, ctx) {
+    const d = (await loadAddressIndex()).district(code);
+    return d && d.provinceCode === codeAt(ctx, 'address.province') ? option(d, ctx.lang) : undefined;
+  },
+};
+
+/** Subdistricts (tambon/khwaeng) of the district at `address.district`; carries the postcode. */
+export const subdistricts: OptionSource = {
+  async list(ctx) {
+    return (await loadAddressIndex()).listSubdistricts(codeAt(ctx, 'address.district')).map((s) => option(s, ctx.lang));
+  },
+  async match(input, ctx) {
+    const m = (await loadAddressIndex()).matchSubdistrict(codeAt(ctx, 'address.district'), input);
+    return { exact: m.exact && option(m.exact, ctx.lang), suggestions: m.suggestions.map((s) => option(s, ctx.lang)) };
+  },
+  async resolve(code, ctx) {
+    const s = (await loadAddressIndex()).subdistrict(code);
+    return s && s.districtCode === codeAt(ctx, 'address.district') ? option(s, ctx.lang) : undefined;
+  },
+};
+
+/**
+ * A shared LINE location carries the address text LINE resolved; match it to province, district
+ * and subdistrict. Outcome "found" (all three, to be confirmed by the user) or "notFound".
+ */
+export const addressFromLocation: FlowAction = async ({ ctx, state, answers }) => {
+  const loc = getPath(answers, 'address.location') as { address?: string } | undefined;
+  const found = loc?.address ? (await loadAddressIndex()).matchAddressText(loc.address) : {};
+  if (!found.province || !found.district || !found.subdistrict) {
+    ctx.say(ctx.t('registration:address.locationNotFound'));
+    return { outcome: 'notFound' };
+  }
+  setPath(answers, 'address.province', place(found.province));
+  setPath(answers, 'address.district', place(found.district));
+  setPath(answers, 'address.subdistrict', place(found.subdistrict));
+  const name = (p: { nameTh: string; nameEn: string }) => (ctx.lang === 'en' ? p.nameEn : p.nameTh);
+  state.display.addressText = [name(found.subdistrict), name(found.district), name(found.province), found.subdistrict.postcode ?? '']
+    .filter(Boolean)
+    .join(', ');
+  return { outcome: 'found' };
+};

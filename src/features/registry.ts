@@ -1,0 +1,41 @@
+import type { Sealer } from '../core/crypto.js';
+import type { Models } from '../core/db/models.js';
+import * as basic from '../domain/validation/basic.js';
+import { parseThaiDate } from '../domain/validation/date.js';
+import { itemList } from '../domain/validation/lists.js';
+import { nationalId } from '../domain/validation/national-id.js';
+import { thaiMobile } from '../domain/validation/phone.js';
+import { FlowRegistry } from '../flows/registry.js';
+import { addressFromLocation, districts, provinces, subdistricts } from './address/sources.js';
+import type { ProducerStore } from './producers/producer-store.js';
+import { registrationActions } from './registration/actions.js';
+
+export interface FeatureDeps {
+  models: Models;
+  producers: ProducerStore;
+  sealer: Sealer;
+  erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
+}
+
+const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : Number(v ?? fallback));
+
+/** Everything flow files may name: validators, option sources, actions. */
+export function buildRegistry(deps: FeatureDeps): FlowRegistry {
+  const r = new FlowRegistry()
+    .validator('fullName', basic.fullName)
+    .validator('thaiMobile', thaiMobile)
+    .validator('nationalId', nationalId)
+    .validator('email', basic.email)
+    .validator('shopNameOrLink', basic.shopNameOrLink)
+    .validator('otopRegistrationNumber', basic.otopRegistrationNumber)
+    .validator('date', parseThaiDate)
+    .validatorFactory('intBetween', (p) => basic.intBetween(num(p.min, 1), num(p.max, Number.MAX_SAFE_INTEGER)))
+    .validatorFactory('text', (p) => basic.nonEmptyText(num(p.max, 200)))
+    .validatorFactory('itemList', (p) => itemList(num(p.maxItems, 20), num(p.maxLength, 80)))
+    .source('provinces', provinces)
+    .source('districts', districts)
+    .source('subdistricts', subdistricts)
+    .action('address.fromLocation', addressFromLocation);
+  for (const [name, action] of Object.entries(registrationActions(deps))) r.action(name, action);
+  return r;
+}
