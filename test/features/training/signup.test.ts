@@ -74,6 +74,35 @@ describe('TrainingService sign-up under concurrency', () => {
     expect(s.t.seatsTaken).toBe(1);
     expect(s.signups).toHaveLength(1);
   });
+  it('when sign-ups and cancellations interleave in waves, then seats, the list and the sign-ups always agree', async () => {
+    const id = await addTraining(tdb.models, now, { capacity: 7 });
+    const people = Array.from({ length: 30 }, (_, i) => user(1500 + i));
+    let promotions = 0;
+    for (let wave = 0; wave < 4; wave++) {
+      const promotedTotal: string[] = [];
+      const ops = people.map((u, i) =>
+        (i + wave) % 3 === 0
+          ? service.cancel({ trainingId: id, userId: u, now }).then((r) => {
+              if (r.kind === 'cancelled' && r.promoted) promotedTotal.push(r.promoted.userId);
+            })
+          : service.signUp({ trainingId: id, userId: u, now }, { waitIfFull: i % 2 === 0 }).then((r) => {
+              if (r.promoted) promotedTotal.push(r.promoted.userId);
+            }),
+      );
+      await Promise.all(ops);
+      const s = await stored(id);
+      expect(s.t.seatsTaken).toBe(s.confirmed);
+      expect(s.t.seatsTaken).toBeLessThanOrEqual(7);
+      expect(s.t.waitingCount).toBe(s.t.waitlist.length);
+      expect(new Set(s.t.waitlist).size).toBe(s.t.waitlist.length);
+      expect([...s.t.waitlist].sort()).toEqual(s.signups.filter((x) => x.status === 'waiting').map((x) => x.userId).sort());
+      if (s.t.seatsTaken < 7) expect(s.t.waitingCount).toBe(0);
+      // Everyone promoted in this wave holds the seat (or cancelled it in this same wave).
+      for (const u of promotedTotal) expect(['confirmed', 'cancelled']).toContain(s.signups.find((x) => x.userId === u)?.status);
+      promotions += promotedTotal.length;
+    }
+    expect(promotions).toBeGreaterThan(0);
+  });
 });
 
 describe('TrainingService cancellation and the waiting list', () => {
