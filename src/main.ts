@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // Simulated users and their chats survive restarts (delete the file to start afresh).
+  const simulatorWarning = local?.useStateFile(resolve(projectRoot, config.DATA_DIR, 'simulator.json'));
+  if (simulatorWarning) logger.warn(simulatorWarning);
 
   let embedded: EmbeddedDatabase | undefined;
   let mongoUri = config.MONGODB_URI;
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
       const { origin } = local.attach(server, config.HOST);
       const simulator = `${origin}${SIMULATOR_PATH}`;
       logger.info({ simulator, lineStandIn: local.apiUrl }, `local mode (no LINE credentials): simulator: ${simulator}`);
+      if (process.stderr.isTTY) process.stderr.write(`\n  LINE chat simulator: ${simulator}\n\n`);
     }
   }
 

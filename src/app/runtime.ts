@@ -67,19 +67,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
   const sessions = new SessionStore(models, config.SESSION_IDLE_DAYS);
-  const inbox = new Inbox(models);
+  const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
+  const inbox = new Inbox(models, ingest);
   const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
 
   const sealer = new Sealer(encryptionKey(config, logger));
   const producers = new ProducerStore(models);
-  const registry = buildRegistry({ models, producers, sealer });
+  const progress = new ProgressStore(models);
+  const registry = buildRegistry({ models, producers, sealer, progress });
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
   const engine = new FlowEngine({
     loaded,
     registry,
     sealer,
-    progress: new ProgressStore(models),
+    progress,
     onOfficer: officerHandler(models, producers),
   });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);

@@ -5,8 +5,10 @@ import { parseThaiDate } from '../domain/validation/date.js';
 import { itemList } from '../domain/validation/lists.js';
 import { nationalId } from '../domain/validation/national-id.js';
 import { thaiMobile } from '../domain/validation/phone.js';
+import { ProgressStore } from '../flows/progress.js';
 import { FlowRegistry } from '../flows/registry.js';
 import { addressFromLocation, districts, provinces, subdistricts } from './address/sources.js';
+import { marketplaceActions } from './marketplace/actions.js';
 import type { ProducerStore } from './producers/producer-store.js';
 import { registrationActions } from './registration/actions.js';
 
@@ -15,6 +17,8 @@ export interface FeatureDeps {
   producers: ProducerStore;
   sealer: Sealer;
   erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
+  /** Checklist progress (the engine's instance); made from `models` when not given. */
+  progress?: ProgressStore;
 }
 
 const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : Number(v ?? fallback));
@@ -37,5 +41,7 @@ export function buildRegistry(deps: FeatureDeps): FlowRegistry {
     .source('subdistricts', subdistricts)
     .action('address.fromLocation', addressFromLocation);
   for (const [name, action] of Object.entries(registrationActions(deps))) r.action(name, action);
+  const progress = deps.progress ?? new ProgressStore(deps.models);
+  for (const [name, action] of Object.entries(marketplaceActions({ producers: deps.producers, progress }))) r.action(name, action);
   return r;
 }

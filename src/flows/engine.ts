@@ -134,7 +134,11 @@ export class FlowEngine {
         delete ctx.session.paused[target.id];
         ctx.session.flow = this.upgrade(ctx, target, saved);
         ctx.say(ctx.t('common:flow.resumed', { flow: ctx.t(target.title) }));
-        await this.enter(ctx, target, ctx.session.flow, ctx.session.flow.step, { direct: true });
+        // onResume (optional): e.g. a checklist's overview; a `goto` result continues elsewhere.
+        const r = target.onResume ? await this.runAction(ctx, target, ctx.session.flow, target.onResume, {}) : undefined;
+        if (r?.end) await this.finish(ctx, target);
+        else if (r?.goto) await this.enter(ctx, target, ctx.session.flow, r.goto);
+        else await this.enter(ctx, target, ctx.session.flow, ctx.session.flow.step, { direct: true });
         return true;
       }
       case 'restart': {
@@ -416,6 +420,13 @@ export class FlowEngine {
 
   private async onInput(ctx: BotContext, flow: FlowDef, state: FlowState, input: Input): Promise<void> {
     const step = flow.steps[state.step];
+    if (step?.type === 'info' && input.kind === 'postback' && input.data.x === 'go') {
+      // An info step's button (`choices` with goto): only its own targets, and only from its latest prompt.
+      const d = input.data;
+      if (d.f === flow.id && Number(d.t) === state.turn && step.choices?.some((c) => c.goto && c.goto === d.s)) {
+        return this.enter(ctx, flow, state, d.s!);
+      }
+    }
     if (!step || !INTERACTIVE.has(step.type)) return this.enter(ctx, flow, state, state.step, { direct: true });
     const s = step as Interactive;
 

@@ -150,6 +150,7 @@ function checkFlow(flow: FlowDef, registry: FlowRegistry, resources: Resources):
   checkKey('', flow.title);
   if (flow.menu) checkKey('menu: ', flow.menu.label, LINE_LIMITS.quickReplyLabel, 'menu label');
   if (flow.onStart && !registry.actions.has(flow.onStart)) problems.push(`onStart: action "${flow.onStart}" is not registered`);
+  if (flow.onResume && !registry.actions.has(flow.onResume)) problems.push(`onResume: action "${flow.onResume}" is not registered`);
 
   for (const [id, step] of Object.entries(flow.steps)) {
     const where = `step "${id}": `;

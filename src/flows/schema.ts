@@ -218,6 +218,12 @@ export const flowSchema = z
     progress: z.boolean().default(false),
     /** Named action run before the first step (e.g. load an existing profile into answers). */
     onStart: z.string().optional(),
+    /**
+     * Named action run when the user continues a journey they left (the "continue" button), before
+     * the step they were on is asked again (e.g. a checklist's overview). A `goto` result continues
+     * there instead; `end` finishes the journey.
+     */
+    onResume: z.string().optional(),
     start: stepId,
     steps: z.record(stepId, stepSchema),
   })

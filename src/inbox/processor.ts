@@ -24,6 +24,9 @@ export interface ProcessorOptions {
   maxAttempts?: number;
 }
 
+/** Leases last 30 s (see runtime); renew once 10 s of it have been used. */
+const LEASE_RENEW_AFTER_MS = 10_000;
+
 export const newOwnerId = () => `${process.pid}-${randomUUID().slice(0, 8)}`;
 
 /**
@@ -108,14 +111,21 @@ export class InboxProcessor {
 
   private async processPending(userKey: string): Promise<void> {
     const { inbox, locks } = this.opts;
+    const BATCH = 20;
+    let renewedAt = Date.now();
     for (;;) {
-      const batch = await inbox.nextPending(userKey);
-      if (batch.length === 0) return;
+      const batch = await inbox.nextPending(userKey, BATCH);
       for (const doc of batch) {
         if (this.stopped) return;
         await this.processOne(doc._id, doc.payload as LineEvent, doc.receivedAt, doc.redelivery, doc.attempts);
-        if (!(await locks.renew(userKey))) return; // lease lost: the new holder continues
+        // Extend the lease only when a good part of it is used up (one write saved per event).
+        if (Date.now() - renewedAt > LEASE_RENEW_AFTER_MS) {
+          if (!(await locks.renew(userKey))) return; // lease lost: the new holder continues
+          renewedAt = Date.now();
+        }
       }
+      // A short batch means the queue was empty when read; later arrivals are caught by drain().
+      if (batch.length < BATCH) return;
     }
   }
 
@@ -136,7 +146,7 @@ export class InboxProcessor {
         const count = await inbox.recordAttempt(id, message);
         this.log.error({ event: id, type: event.type, attempt: count, err: message }, 'event handler failed');
         if (count >= this.maxAttempts || attempt >= this.maxAttempts) {
-          await inbox.finish(id, 'failed', message);
+          await inbox.finish(id, 'failed', message, count);
           return;
         }
         await sleep(100 * attempt);

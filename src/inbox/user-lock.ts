@@ -12,20 +12,21 @@ export class UserLocks {
   ) {}
 
   async acquire(userKey: string): Promise<boolean> {
-    const now = Date.now();
-    try {
-      // Matches only an expired lease; when the user is free no document exists and the upsert
-      // inserts one. A live lease makes the upsert collide on _id (11000): someone else has it.
-      await this.models.UserLock.findOneAndUpdate(
-        { _id: userKey, expiresAt: { $lt: new Date(now) } },
-        { $set: { owner: this.owner, expiresAt: new Date(now + this.leaseMs) } },
-        { upsert: true },
-      );
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const now = Date.now();
+      try {
+        // A free user has no lease document: inserting one is the lock (unique _id).
+        await this.models.UserLock.create({ _id: userKey, owner: this.owner, expiresAt: new Date(now + this.leaseMs) });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+      const held = await this.models.UserLock.findById(userKey).lean();
+      if (held && held.expiresAt.getTime() >= now) return false; // someone else has it
+      // Expired (its holder crashed): remove exactly that lease, then race for a new one.
+      if (held) await this.models.UserLock.deleteOne({ _id: userKey, owner: held.owner, expiresAt: held.expiresAt });
     }
+    return false;
   }
 
   /** Extends the lease; false when it was lost (expired and taken over). */

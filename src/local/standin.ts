@@ -15,6 +15,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from '../webhook/signature.js';
@@ -147,6 +149,8 @@ export class LocalLine extends EventEmitter {
   private seq = 0;
   private lastTimestamp = 0;
   private closed = false;
+  private stateFile: string | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   /** Starts the stand-in. Refuses with NODE_ENV=production (real LINE only there). */
   static async start(opts: LocalLineOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<LocalLine> {
@@ -175,11 +179,13 @@ export class LocalLine extends EventEmitter {
 
   /**
    * The configuration the bot runs with in local mode: `env` plus the generated credentials and
-   * the stand-in's origin for the Messaging API (and data API).
+   * the stand-in's origin for the Messaging API (and data API). Unless HOST is set, the bot listens
+   * on 127.0.0.1 only: the simulator lets anyone who reaches it act as any simulated user.
    */
   configEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     return {
       ...env,
+      HOST: env['HOST']?.trim() ? env['HOST'] : '127.0.0.1',
       LINE_CHANNEL_SECRET: this.channelSecret,
       LINE_CHANNEL_ACCESS_TOKEN: this.channelAccessToken,
       LINE_API_BASE_URL: this.apiUrl,
@@ -327,7 +333,70 @@ export class LocalLine extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.endStreams();
+    this.saveNow();
     await this.fake.close();
+  }
+
+  // ------------------------------------------------------------------ keeping users across restarts
+
+  /**
+   * Keeps the simulated users and their conversations in `file` (JSON), so restarting the bot
+   * brings them back (same LINE user IDs, so the bot's sessions match). Loads the file now when it
+   * exists; saves shortly after every change and on close. Delete the file to start afresh.
+   * Returns a warning when the file was unreadable (it is then set aside and the simulator starts empty).
+   */
+  useStateFile(file: string): string | undefined {
+    let warning: string | undefined;
+    this.stateFile = file;
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { users?: SimUser[]; feeds?: Record<string, FeedEntry[]> };
+      for (const u of saved.users ?? []) {
+        if (typeof u?.userId !== 'string' || this.users.has(u.userId)) continue;
+        const user: SimUser = { ...u, language: u.language === 'en' ? 'en' : 'th' };
+        this.users.set(user.userId, user);
+        this.fake.setProfile(user.userId, { displayName: user.displayName, language: user.language });
+        const feed = (saved.feeds?.[user.userId] ?? []).filter((e) => e && typeof e.seq === 'number').slice(-this.feedLimit);
+        this.feeds.set(user.userId, feed);
+        for (const e of feed) this.seq = Math.max(this.seq, e.seq);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        const aside = `${file}.unreadable-${Date.now()}`;
+        try {
+          renameSync(file, aside);
+        } catch {
+          /* leave it */
+        }
+        warning = `simulator state ${file} was unreadable (${(err as Error).message}); moved to ${aside}, starting with no users`;
+      }
+    }
+    const later = () => this.scheduleSave();
+    this.on('entry', later);
+    this.on('entry-updated', later);
+    this.on('user', later);
+    return warning;
+  }
+
+  private scheduleSave(): void {
+    if (!this.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 500);
+    this.saveTimer.unref();
+  }
+
+  private saveNow(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.stateFile) return;
+    const feeds: Record<string, FeedEntry[]> = {};
+    for (const [userId, feed] of this.feeds) feeds[userId] = feed.slice(-200);
+    const tmp = `${this.stateFile}.tmp-${process.pid}`;
+    try {
+      mkdirSync(path.dirname(this.stateFile), { recursive: true });
+      writeFileSync(tmp, JSON.stringify({ version: 1, users: this.listUsers(), feeds }));
+      renameSync(tmp, this.stateFile);
+    } catch {
+      // Best effort: the simulator still works from memory.
+    }
   }
 
   // ------------------------------------------------------------------ internals

@@ -1,8 +1,10 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The chat simulator in a real browser (the machine's Chromium through playwright-core), against
  * the bot in local mode: the LINE stand-in signs webhooks to the bot's /webhook, the bot answers
  * through the stand-in's Messaging API, the page shows it like LINE.
- * Screenshots land in test-artifacts/ (SIMULATOR_DOCS_SCREENSHOT=1 also refreshes docs/simulator.png).
+ * Screenshots land in test-artifacts/.
  */
 import path from 'node:path';
 import type { messagingApi } from '@line/bot-sdk';
@@ -67,10 +69,7 @@ describe('the chat simulator in a browser', () => {
     // Thai glyphs come from the shipped font (Noto Sans Thai), not a fallback.
     expect(await sim.page.evaluate(() => document.fonts.check('16px "Noto Sans Thai"', 'สวัสดี'))).toBe(true);
     expect(sim.pageErrors).toEqual([]);
-    if (process.env['SIMULATOR_DOCS_SCREENSHOT'] === '1') {
-      await sim.screenshot('docs', { fullPage: true, path: path.join(projectRoot, 'docs', 'simulator.png') });
-    }
-  });
+  }, 60_000);
 
   it('when the bot pushes Flex, template, image and sticker messages to one user, then only that chat shows them and its buttons, date picker and location picker send LINE events', async () => {
     const sim = await openSimulator();
@@ -126,7 +125,7 @@ describe('the chat simulator in a browser', () => {
     expect(bot.local.botMessages(john.userId).every((m) => m.type === 'text')).toBe(true);
     expect(bot.local.fake.schemaErrors()).toEqual([]);
     expect(sim.pageErrors).toEqual([]);
-  });
+  }, 60_000);
 
   it('when a user blocks the bot, then pushes show as not delivered and the input closes; unblocking sends follow again', async () => {
     const sim = await openSimulator();
@@ -145,7 +144,7 @@ describe('the chat simulator in a browser', () => {
     expect(await sim.quickReplies()).not.toEqual([]);
     await sim.screenshot('simulator-05-unblocked');
     expect(sim.pageErrors).toEqual([]);
-  });
+  }, 60_000);
 });
 
 /** Five messages of the kinds the journeys send: Flex carousel, Flex bubble, template, image, sticker. */

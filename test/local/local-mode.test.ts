@@ -108,6 +108,19 @@ describe('npm start without LINE credentials', () => {
       ac.abort();
       // The generated credentials stay out of the logs.
       expect(r.out()).not.toMatch(/local-[A-Za-z0-9_-]{20,}/);
+
+      // After a restart the simulated user and the chat are still there (DATA_DIR/simulator.json).
+      const again = run({ PORT: String(port), HOST: '127.0.0.1', MONGODB_URI: fresh.uri, LOG_LEVEL: 'info' });
+      try {
+        await again.waitFor(/simulator: http/);
+        const state = (await (await fetch(`${base}/simulator/api/state`)).json()) as { users: { userId: string }[]; feed: { userId: string; from: string }[] };
+        expect(state.users.map((u) => u.userId)).toEqual([user.userId]);
+        expect(state.feed.filter((e) => e.userId === user.userId && e.from === 'bot').length).toBeGreaterThanOrEqual(texts.length);
+        again.child.kill('SIGTERM');
+        expect(await again.exited).toBe(0);
+      } finally {
+        if (again.child.exitCode === null) again.child.kill('SIGKILL');
+      }
     } finally {
       if (r.child.exitCode === null) r.child.kill('SIGKILL');
     }

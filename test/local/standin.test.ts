@@ -3,6 +3,9 @@
  * bot runs its production code path (signed webhooks, reply tokens, pushes), and keep each
  * simulated user's conversation apart. The bot here is wired as src/main.ts wires local mode.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLine, LocalModeRefusedError, localModeWanted, normaliseAction, type BotEntry } from '../../src/local/standin.js';
@@ -133,6 +136,39 @@ describe('the stand-in plays LINE for the bot', () => {
     expect(() => normaliseAction({ type: 'location', latitude: 123, longitude: 0 })).toThrow(/latitude/);
     expect(() => normaliseAction({ type: 'beacon' })).toThrow(/type must be/);
     expect(normaliseAction({ type: 'postback', data: 'a=1', params: { date: '2026-01-02', bad: 3 } })).toEqual({ type: 'postback', data: 'a=1', params: { date: '2026-01-02' } });
+  });
+});
+
+describe('simulated users survive a restart', () => {
+  it('when the stand-in keeps a state file, then a restarted stand-in has the same users (same IDs and profiles) and their chats', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'otopbot-standin-'));
+    const file = path.join(dir, 'simulator.json');
+    try {
+      const first = await LocalLine.start({ openapiDir: null }, {});
+      expect(first.useStateFile(file)).toBeUndefined();
+      const { user } = await first.addUser({ displayName: 'มาลี', language: 'en', follow: false });
+      await first.act(user.userId, { type: 'text', text: 'สวัสดี' }); // no bot listening: kept with the error
+      await first.close();
+
+      const second = await LocalLine.start({ openapiDir: null }, {});
+      second.useStateFile(file);
+      expect(second.listUsers()).toEqual([user]);
+      expect(second.fake.profile(user.userId)).toEqual({ displayName: 'มาลี', language: 'en' });
+      expect(second.feed(user.userId)).toMatchObject([{ from: 'user', action: { type: 'text', text: 'สวัสดี' }, webhookError: expect.any(String) }]);
+      // New entries continue the numbering.
+      await second.act(user.userId, { type: 'sticker' });
+      const seqs = second.feed(user.userId).map((e) => e.seq);
+      expect(seqs[1]).toBeGreaterThan(seqs[0]!);
+      await second.close();
+
+      writeFileSync(file, '{not json');
+      const third = await LocalLine.start({ openapiDir: null }, {});
+      expect(third.useStateFile(file)).toMatch(/unreadable/);
+      expect(third.listUsers()).toEqual([]);
+      await third.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

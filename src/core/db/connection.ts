@@ -3,6 +3,12 @@ import { withTimeout } from '../async.js';
 
 export interface DatabaseHandle {
   conn: Connection;
+  /**
+   * The connection webhook ingestion writes on. Against FerretDB (one-connection pool) it is a
+   * second connection, so acknowledging LINE never queues behind event processing; inserts of
+   * new documents are safe across connections there. Against MongoDB it is `conn`.
+   */
+  ingest: Connection;
   /** 'ferretdb' when the server is FerretDB (embedded/dev), else 'mongodb'. */
   server: 'mongodb' | 'ferretdb';
   /** True when the server answers a ping within the timeout. */
@@ -32,17 +38,22 @@ async function detectServer(uri: string): Promise<'mongodb' | 'ferretdb'> {
  */
 export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
   const server = await detectServer(uri);
-  const conn = mongoose.createConnection(uri, {
-    autoIndex: false,
-    autoCreate: false,
-    serverSelectionTimeoutMS: 1_500,
-    heartbeatFrequencyMS: 2_000,
-    maxPoolSize: server === 'ferretdb' ? 1 : 20,
-    bufferCommands: false,
-  });
+  const open = () =>
+    mongoose.createConnection(uri, {
+      autoIndex: false,
+      autoCreate: false,
+      serverSelectionTimeoutMS: 1_500,
+      heartbeatFrequencyMS: 2_000,
+      maxPoolSize: server === 'ferretdb' ? 1 : 20,
+      bufferCommands: false,
+    });
+  const conn = open();
   await conn.asPromise();
+  const ingest = server === 'ferretdb' ? open() : conn;
+  await ingest.asPromise();
   return {
     conn,
+    ingest,
     server,
     async ping(timeoutMs = 1_000) {
       try {
@@ -55,6 +66,7 @@ export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
       }
     },
     async close() {
+      if (ingest !== conn) await ingest.close();
       await conn.close();
     },
   };

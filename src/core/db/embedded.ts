@@ -117,7 +117,10 @@ async function startFerretDB(
   const sqliteDir = path.join(dataDir, 'ferretdb');
   await mkdir(sqliteDir, { recursive: true });
   // pathToFileURL percent-encodes odd characters; FerretDB decodes them (url.Parse).
-  const sqliteUrl = pathToFileURL(sqliteDir + path.sep).href;
+  // synchronous(normal) in WAL mode: a commit survives the process crashing but skips the fsync
+  // per write (only a power cut can lose the last commits) — the embedded database is for local
+  // use and tests; production runs on MONGODB_URI. It makes writes about ten times faster here.
+  const sqliteUrl = `${pathToFileURL(sqliteDir + path.sep).href}?_pragma=synchronous(normal)`;
   const { child, uri, port: usedPort } = await spawnServer({
     label: 'FerretDB',
     binary,

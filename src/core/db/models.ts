@@ -6,8 +6,13 @@ import { Schema, type Connection, type Model, type InferSchemaType } from 'mongo
  * no transactions; expiry is a stored date swept by the worker.
  */
 
-// Durable webhook inbox. _id is LINE's webhookEventId, so a redelivered or repeated event
-// collides on insert and has no second effect.
+// Durable webhook inbox, in two collections.
+// inbox_events is the ledger: one small document per webhookEventId ever received (its _id), so a
+// redelivered or repeated event collides on insert and has no second effect; kept for
+// INBOX_RETENTION_DAYS with the outcome of processing. inbox_pending holds the events still to be
+// processed with their payload, and only those: it stays small, so "next event of this user" is
+// cheap even on FerretDB (which scans collections for anything but _id), and message text is
+// gone as soon as an event is handled.
 const inboxEventSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -19,15 +24,28 @@ const inboxEventSchema = new Schema(
     redelivery: { type: Boolean, default: false },
     status: { type: String, required: true, enum: ['pending', 'done', 'failed', 'ignored'] },
     attempts: { type: Number, default: 0 },
-    // The raw event; removed once processed so message text is not kept longer than needed.
-    payload: { type: Schema.Types.Mixed },
     processedAt: { type: Date },
     lastError: { type: String },
   },
   { collection: 'inbox_events', versionKey: false },
 );
-inboxEventSchema.index({ userKey: 1, status: 1, timestamp: 1 });
 inboxEventSchema.index({ status: 1, receivedAt: 1 });
+inboxEventSchema.index({ userKey: 1, status: 1 });
+
+const inboxPendingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    userKey: { type: String, required: true },
+    timestamp: { type: Number, required: true },
+    receivedAt: { type: Date, required: true },
+    redelivery: { type: Boolean, default: false },
+    attempts: { type: Number, default: 0 },
+    payload: { type: Schema.Types.Mixed, required: true },
+  },
+  { collection: 'inbox_pending', versionKey: false },
+);
+inboxPendingSchema.index({ userKey: 1, timestamp: 1 });
+inboxPendingSchema.index({ receivedAt: 1 });
 
 // One lease per user: whoever holds it processes that user's events, in order.
 const userLockSchema = new Schema(
@@ -186,6 +204,7 @@ export type DeliveryFailureDoc = InferSchemaType<typeof deliveryFailureSchema>;
 
 export const schemas = {
   InboxEvent: inboxEventSchema,
+  InboxPending: inboxPendingSchema,
   UserLock: userLockSchema,
   Session: sessionSchema,
   DeliveryFailure: deliveryFailureSchema,
@@ -201,6 +220,7 @@ export const schemas = {
 export function createModels(conn: Connection) {
   return {
     InboxEvent: conn.model('InboxEvent', inboxEventSchema),
+    InboxPending: conn.model('InboxPending', inboxPendingSchema),
     UserLock: conn.model('UserLock', userLockSchema),
     Session: conn.model('Session', sessionSchema),
     DeliveryFailure: conn.model('DeliveryFailure', deliveryFailureSchema),

@@ -1,10 +1,12 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The chat simulator page as a person uses it, for browser tests. Every action waits for what a
  * person would wait for (the bot's answer, or the picker that opens), so a journey reads like a chat:
  *
  *   const sim = await SimulatorPage.open(browser, bot.simulatorUrl);
  *   await sim.addUser('สมศรี ใจดี', 'th');
- *   await sim.tapQuickReply('ลงทะเบียน');
+ *   await sim.tap('ลงทะเบียน OTOP');          // a quick reply, else a Flex/template button
  *   await sim.type('สมศรี ใจดี');
  *   await sim.tapButton('เลือกวันที่');
  *   await sim.pickDate('2025-03-01');
@@ -114,11 +116,17 @@ export class SimulatorPage {
 
   /** Taps a quick-reply chip by its label (pickers open; other actions wait for the answer). */
   async tapQuickReply(label: string): Promise<void> {
-    const chip = this.page.locator(`#quick-replies [data-testid="quick-reply"]`).filter({ hasText: label });
+    const chip = this.page.locator(`#quick-replies [data-testid="quick-reply"][data-label="${cssString(label)}"]`);
     if ((await chip.count()) === 0) {
       throw new Error(`no quick reply "${label}"; shown: ${(await this.quickReplies()).join(' | ') || 'none'}`);
     }
-    await this.tap(chip.first());
+    await this.activate(chip.first());
+  }
+
+  /** Taps a quick reply with this label if one is shown, else the most recent button with it. */
+  async tap(label: string): Promise<void> {
+    if ((await this.quickReplies()).includes(label)) await this.tapQuickReply(label);
+    else await this.tapButton(label);
   }
 
   /** Taps the most recent Flex/template button (or tappable box/image) with this label. */
@@ -128,7 +136,7 @@ export class SimulatorPage {
     if (n === 0) throw new Error(`no button "${label}" in the chat; buttons: ${(await this.buttons()).join(' | ') || 'none'}`);
     const last = buttons.nth(n - 1);
     await last.scrollIntoViewIfNeeded();
-    await this.tap(last);
+    await this.activate(last);
   }
 
   /** Fills the open date/time picker (after tapping a datetimepicker action) and confirms. */
@@ -265,7 +273,7 @@ export class SimulatorPage {
     }
   }
 
-  private async tap(target: Locator): Promise<void> {
+  private async activate(target: Locator): Promise<void> {
     const kind = await target.getAttribute('data-action');
     if (kind === 'datetimepicker' || kind === 'location' || kind === 'uri') {
       await target.click(); // a picker opens (or a new tab): the caller goes on with pickDate/shareLocation

@@ -46,14 +46,15 @@ function tappable(node, action, ctx) {
   });
 }
 
-function image(url, className, onBroken) {
+/** An <img>; when it cannot load (no internet here), it hides and its frame shows a placeholder. */
+function image(url, className, markFrame = true) {
   const img = el('img', className);
   img.alt = '';
   img.loading = 'lazy';
   img.referrerPolicy = 'no-referrer';
   img.addEventListener('error', () => {
     img.classList.add('broken');
-    onBroken?.();
+    if (markFrame) img.parentElement?.classList.add('broken');
   });
   if (typeof url === 'string') img.src = url;
   return img;
@@ -298,7 +299,7 @@ function renderImage(img, ctx) {
   frame.style.width = size === 'full' ? '100%' : (len(size, IMAGE_SIZE) ?? '80px');
   frame.style.aspectRatio = aspect(img.aspectRatio);
   if (img.backgroundColor) frame.style.backgroundColor = img.backgroundColor;
-  const pic = image(img.url, '', () => frame.classList.add('broken'));
+  const pic = image(img.url, '');
   pic.style.objectFit = img.aspectMode === 'cover' ? 'cover' : 'contain';
   frame.append(pic);
   node.style.justifyContent = { start: 'flex-start', end: 'flex-end' }[img.align] ?? 'center';
@@ -309,7 +310,7 @@ function renderImage(img, ctx) {
 
 function renderIcon(icon) {
   const size = len(icon.size ?? 'md', TEXT_SIZE) ?? '16px';
-  const node = image(icon.url, 'flex-icon');
+  const node = image(icon.url, 'flex-icon', false);
   node.style.height = size;
   const [w, h] = (icon.aspectRatio ?? '1:1').split(':').map(Number);
   node.style.width = `calc(${size} * ${(w || 1) / (h || 1)})`;

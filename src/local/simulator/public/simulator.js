@@ -509,7 +509,14 @@ async function doAction(action) {
       return act({ type: 'text', text: action.text ?? action.label ?? '' });
     case 'postback': {
       const displayText = action.displayText ?? action.text;
-      return act({ type: 'postback', data: action.data ?? '', ...(displayText ? { displayText } : {}) });
+      await act({ type: 'postback', data: action.data ?? '', ...(displayText ? { displayText } : {}) });
+      if (action.inputOption === 'openKeyboard') {
+        // LINE opens the keyboard, pre-filled with fillInText.
+        $('message').value = action.fillInText ?? '';
+        $('message').dispatchEvent(new Event('input'));
+        $('message').focus();
+      }
+      return;
     }
     case 'datetimepicker': {
       const mode = action.mode ?? 'date';
@@ -670,6 +677,16 @@ function wire() {
     if (u) void act({ type: u.blocked ? 'follow' : 'unfollow' });
   });
   $('unblock').addEventListener('click', () => void act({ type: 'follow' }));
+  // A mouse wheel scrolls the chips sideways (a phone would swipe).
+  $('quick-replies').addEventListener(
+    'wheel',
+    (ev) => {
+      if (Math.abs(ev.deltaY) <= Math.abs(ev.deltaX)) return;
+      $('quick-replies').scrollLeft += ev.deltaY;
+      ev.preventDefault();
+    },
+    { passive: false },
+  );
   setupLocationPresets();
 }
 

@@ -1,0 +1,178 @@
+/**
+ * Webhook benchmark: signed LINE webhook events driven at (a) this bot — real database, full
+ * pipeline — and (b) a minimal @line/bot-sdk echo bot, both answering through the same fake LINE
+ * API. Prints events/s, latency to the 200 and to the reply (p50/p99), peak RSS, and the ratios.
+ *
+ *   npm run bench:webhook            (BENCH_EVENTS, BENCH_USERS, BENCH_CONCURRENCY to change the load)
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import { messagingApi, middleware, type webhook } from '@line/bot-sdk';
+import { loadConfig } from '../src/config/env.js';
+import { createLogger } from '../src/core/logger.js';
+import { projectRoot } from '../src/core/paths.js';
+import { startEmbeddedDatabase } from '../src/core/db/embedded.js';
+import { createRuntime } from '../src/app/runtime.js';
+import { createWebApp } from '../src/app/web.js';
+import { FakeLine } from '../src/local/fake-line/server.js';
+import { sign } from '../src/webhook/signature.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
+const USERS = Number(process.env.BENCH_USERS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SECRET = 'bench-secret';
+const TOKEN = 'bench-token';
+
+interface Result {
+  name: string;
+  eventsPerSec: number;
+  ack: { p50: number; p99: number };
+  reply: { p50: number; p99: number };
+  peakRssMb: number;
+  errors: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = createServer(app).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ server, url: `http://127.0.0.1:${port}/webhook` });
+    });
+  });
+}
+
+/** The baseline: the SDK's own middleware and a reply, nothing stored. */
+function echoBot(fakeUrl: string): express.Express {
+  const client = new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL: fakeUrl });
+  const app = express();
+  app.post('/webhook', middleware({ channelSecret: SECRET }), (req, res) => {
+    const events = (req.body as { events: webhook.Event[] }).events;
+    res.status(200).end();
+    for (const e of events) {
+      if (e.type === 'message' && e.message.type === 'text' && e.replyToken) {
+        void client.replyMessage({ replyToken: e.replyToken, messages: [{ type: 'text', text: e.message.text }] }).catch(() => undefined);
+      }
+    }
+  });
+  return app;
+}
+
+async function drive(name: string, url: string, fake: FakeLine): Promise<Result> {
+  const replyAt = new Map<string, number>();
+  const onRequest = (r: { path: string; body: unknown; at: number }) => {
+    const token = (r.body as { replyToken?: string } | undefined)?.replyToken;
+    if (token) replyAt.set(token, Date.now());
+    else if (r.path === '/v2/bot/message/push') replyAt.set(`push:${JSON.stringify(r.body).length}:${Math.random()}`, Date.now());
+  };
+  fake.on('request', onRequest);
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+
+  const sentAt = new Map<string, number>();
+  const ack: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= EVENTS) return;
+      const userId = `U${(i % USERS).toString(16).padStart(32, '0')}`;
+      const replyToken = randomBytes(16).toString('hex');
+      fake.registerReplyToken(replyToken, userId);
+      const event = {
+        type: 'message',
+        mode: 'active',
+        timestamp: Date.now(),
+        source: { type: 'user', userId },
+        webhookEventId: randomBytes(13).toString('hex').toUpperCase(),
+        deliveryContext: { isRedelivery: false },
+        replyToken,
+        message: { type: 'text', id: String(i), quoteToken: 'q', text: 'สวัสดีค่ะ' },
+      };
+      const body = JSON.stringify({ destination: 'Ubench', events: [event] });
+      const t0 = performance.now();
+      sentAt.set(replyToken, Date.now());
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body, SECRET) }, body });
+      await res.arrayBuffer();
+      ack.push(performance.now() - t0);
+      if (res.status !== 200) errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  // Wait until every event has its reply (or 60 s).
+  const deadline = Date.now() + 60_000;
+  while ([...sentAt.keys()].some((k) => !replyAt.has(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const wall = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  fake.off('request', onRequest);
+  const replyLatency = [...sentAt.entries()].filter(([k]) => replyAt.has(k)).map(([k, t]) => replyAt.get(k)! - t);
+  errors += sentAt.size - replyLatency.length;
+  return {
+    name,
+    eventsPerSec: EVENTS / wall,
+    ack: { p50: pct(ack, 50), p99: pct(ack, 99) },
+    reply: { p50: pct(replyLatency, 50), p99: pct(replyLatency, 99) },
+    peakRssMb: peak / 1024 / 1024,
+    errors,
+  };
+}
+
+async function main() {
+  const fake = await FakeLine.start({ channelAccessToken: TOKEN, openapiDir: null });
+  const dataDir = mkdtempSync(join(tmpdir(), 'otopbot-bench-'));
+  const db = process.env.MONGODB_URI
+    ? undefined
+    : await startEmbeddedDatabase({ dataDir, cacheDir: join(projectRoot, '.cache'), projectRoot });
+  const mongoUri = process.env.MONGODB_URI ?? `${db!.uri.replace(/\/?$/, '')}/bench`;
+
+  const echo = await listen(echoBot(fake.url));
+  const baseline = await drive('sdk echo bot', echo.url, fake);
+  echo.server.close();
+
+  const config = loadConfig({
+    LINE_CHANNEL_SECRET: SECRET,
+    LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+    LINE_API_BASE_URL: fake.url,
+    LOG_LEVEL: 'silent',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    INBOX_CONCURRENCY: '32',
+  });
+  const rt = await createRuntime({ config, logger: createLogger('silent'), mongoUri });
+  const web = createWebApp(rt);
+  const ours = await listen(web.app);
+  const bot = await drive('otop bot', ours.url, fake);
+  ours.server.close();
+  await rt.processor.idle();
+  await rt.close();
+  await db?.stop();
+  await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+  console.log(`webhook benchmark: ${EVENTS} events, ${USERS} users, ${CONCURRENCY} concurrent senders, database ${db ? db.kind : 'MONGODB_URI'}, Node ${process.version}`);
+  console.log('name            events/s   ack p50 ms  ack p99 ms  reply p50 ms  reply p99 ms  peak RSS MB  errors');
+  for (const r of [baseline, bot]) {
+    console.log(
+      `${r.name.padEnd(15)} ${f(r.eventsPerSec).padStart(8)}   ${f(r.ack.p50).padStart(10)}  ${f(r.ack.p99).padStart(10)}  ${f(r.reply.p50).padStart(12)}  ${f(r.reply.p99).padStart(12)}  ${f(r.peakRssMb).padStart(11)}  ${String(r.errors).padStart(6)}`,
+    );
+  }
+  console.log(
+    `ratio (otop / echo): throughput ${(bot.eventsPerSec / baseline.eventsPerSec).toFixed(2)}x, ack p99 ${(bot.ack.p99 / baseline.ack.p99).toFixed(2)}x, reply p99 ${(bot.reply.p99 / baseline.reply.p99).toFixed(2)}x`,
+  );
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
