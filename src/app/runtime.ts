@@ -21,7 +21,9 @@ import { loadFlows } from '../flows/loader.js';
 import { ProgressStore } from '../flows/progress.js';
 import { officerHandler } from '../features/officer/officer.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
-import { buildRegistry } from '../features/registry.js';
+import { buildRegistry, trainingDeps } from '../features/registry.js';
+import { trainingButtons } from '../features/training/handler.js';
+import { TrainingService } from '../features/training/training-service.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -37,6 +39,7 @@ export interface Runtime {
   services: BotServices;
   engine: FlowEngine;
   producers: ProducerStore;
+  trainings: TrainingService;
   sealer: Sealer;
   close(): Promise<void>;
 }
@@ -74,7 +77,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const sealer = new Sealer(encryptionKey(config, logger));
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
-  const registry = buildRegistry({ models, producers, sealer, progress });
+  const trainings = new TrainingService(models);
+  const featureDeps = { models, producers, sealer, progress, trainings, sessions };
+  const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
   const engine = new FlowEngine({
@@ -85,7 +90,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     onOfficer: officerHandler(models, producers),
   });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
-  const handler = createEventHandler(services, [lifecycle(menu), engine.middleware(), fallbackHelp(menu)]);
+  const handler = createEventHandler(services, [
+    lifecycle(menu),
+    trainingButtons(trainingDeps(featureDeps)),
+    engine.middleware(),
+    fallbackHelp(menu),
+  ]);
   const processor = new InboxProcessor({
     inbox,
     locks: new UserLocks(models, newOwnerId(), 30_000),
@@ -107,6 +117,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     services,
     engine,
     producers,
+    trainings,
     sealer,
     async close() {
       await processor.stop();

@@ -11,6 +11,9 @@ import { addressFromLocation, districts, provinces, subdistricts } from './addre
 import { marketplaceActions } from './marketplace/actions.js';
 import type { ProducerStore } from './producers/producer-store.js';
 import { registrationActions } from './registration/actions.js';
+import { SessionStore } from '../sessions/session-store.js';
+import { trainingActions, trainingEraser, type TrainingDeps } from './training/handler.js';
+import { TrainingService } from './training/training-service.js';
 
 export interface FeatureDeps {
   models: Models;
@@ -19,6 +22,17 @@ export interface FeatureDeps {
   erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
   /** Checklist progress (the engine's instance); made from `models` when not given. */
   progress?: ProgressStore;
+  trainings?: TrainingService;
+  sessions?: SessionStore;
+}
+
+/** The training feature's dependencies, shared by its flow actions and its card buttons. */
+export function trainingDeps(deps: FeatureDeps): TrainingDeps {
+  return {
+    trainings: deps.trainings ?? new TrainingService(deps.models),
+    producers: deps.producers,
+    sessions: deps.sessions ?? new SessionStore(deps.models, 60),
+  };
 }
 
 const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : Number(v ?? fallback));
@@ -40,7 +54,10 @@ export function buildRegistry(deps: FeatureDeps): FlowRegistry {
     .source('districts', districts)
     .source('subdistricts', subdistricts)
     .action('address.fromLocation', addressFromLocation);
-  for (const [name, action] of Object.entries(registrationActions(deps))) r.action(name, action);
+  const training = trainingDeps(deps);
+  const erasers = [...(deps.erasers ?? []), trainingEraser(training)];
+  for (const [name, action] of Object.entries(registrationActions({ ...deps, erasers }))) r.action(name, action);
+  for (const [name, action] of Object.entries(trainingActions(training))) r.action(name, action);
   const progress = deps.progress ?? new ProgressStore(deps.models);
   for (const [name, action] of Object.entries(marketplaceActions({ producers: deps.producers, progress }))) r.action(name, action);
   return r;

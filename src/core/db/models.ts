@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type InferSchemaType } from 'mongoose';
+import { createTrainingModels } from './schemas/training.js';
 
 /**
  * Every collection of the bot, declared in one place with its indexes.
@@ -229,6 +230,7 @@ export function createModels(conn: Connection) {
     Producer: conn.model('Producer', producerSchema),
     ConsentEvent: conn.model('ConsentEvent', consentEventSchema),
     DataErasure: conn.model('DataErasure', erasureSchema),
+    ...createTrainingModels(conn),
   };
 }
 

@@ -169,6 +169,12 @@ export class TrainingService {
     return out;
   }
 
+  /** Deletes every sign-up record of a user (after cancelling what can be cancelled). */
+  async forget(userId: string): Promise<number> {
+    const r = await this.models.TrainingSignup.deleteMany({ userId });
+    return r.deletedCount ?? 0;
+  }
+
   async get(trainingId: string): Promise<TrainingView | null> {
     const id = toObjectId(trainingId);
     if (!id) return null;
