@@ -492,7 +492,7 @@ export class FlowEngine {
       case 'confirm':
         return this.answer(ctx, flow, state, s, undefined);
       case 'task':
-        return this.onTask(ctx, flow, state, s, d.v as 'done' | 'help' | 'later');
+        return this.onTask(ctx, flow, state, s, d.v as 'done' | 'help' | 'later' | 'skip');
       default:
         break;
     }
@@ -618,8 +618,14 @@ export class FlowEngine {
     return this.enter(ctx, flow, state, r?.goto ?? resolveNext(al.next, state.answers) ?? '');
   }
 
-  private async onTask(ctx: BotContext, flow: FlowDef, state: FlowState, s: Interactive, choice: 'done' | 'help' | 'later'): Promise<void> {
+  private async onTask(ctx: BotContext, flow: FlowDef, state: FlowState, s: Interactive, choice: 'done' | 'help' | 'later' | 'skip'): Promise<void> {
     if (s.type !== 'task') return this.reprompt(ctx, flow, state);
+    if (choice === 'skip') {
+      // After asking for help: go on with the next steps; this one stays "not done" and is
+      // offered again the next time the journey is opened.
+      if (state.history.at(-1) !== state.step) state.history.push(state.step);
+      return this.enter(ctx, flow, state, resolveNext(s.next, state.answers) ?? '');
+    }
     await this.opts.progress.mark(ctx.userId, flow.id, state.step, choice, ctx.services.now());
     if (choice === 'done') {
       if (state.history.at(-1) !== state.step) state.history.push(state.step);
@@ -627,6 +633,13 @@ export class FlowEngine {
     }
     if (choice === 'help') {
       await this.opts.onOfficer(ctx, state, flow);
+      state.turn++;
+      ctx.offer([
+        { label: ctx.t('common:task.skip'), data: this.data(flow, state, { x: 'task', v: 'skip' }) },
+        { label: ctx.t('common:task.done'), data: this.data(flow, state, { x: 'task', v: 'done' }) },
+        { label: ctx.t('common:task.later'), data: this.data(flow, state, { x: 'task', v: 'later' }) },
+        { label: ctx.t('common:nav.menu'), data: encodeData({ cmd: 'menu' }) },
+      ]);
       return;
     }
     // Later: keep the place; the user picks it up from the menu.
@@ -714,7 +727,8 @@ export class FlowEngine {
         ];
         const header = ctx.t('common:task.position', { n: position, total: taskSteps.length, done });
         ctx.reply(cardMessage(s.card, (k, pp) => ctx.t(k, pp), answers, header));
-        ctx.offer([...answers, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - answers.length)]);
+        // "Get help" is already one of the answers: no second help button among the way-outs.
+        ctx.offer([...answers, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - answers.length).filter((c) => !c.data?.includes('cmd=help'))]);
         return;
       }
     }

@@ -33,7 +33,11 @@ export function cardMessage(def: CardDef, t: T, buttons: Choice[] = [], altPrefi
   buttons.forEach((b, i) => footer.push(button(b, i === 0 ? 'primary' : 'secondary')));
   const bubble = {
     type: 'bubble',
-    header: { type: 'box', layout: 'vertical', contents: [txt(title, { weight: 'bold', size: 'md' })] },
+    header: {
+      type: 'box',
+      layout: 'vertical',
+      contents: [txt(title, { weight: 'bold', size: 'md' }), ...(altPrefix ? [txt(altPrefix, { size: 'xs', color: GREY })] : [])],
+    },
     body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: body.length ? body : [txt(' ')] },
     ...(footer.length ? { footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: footer } } : {}),
   };

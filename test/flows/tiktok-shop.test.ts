@@ -174,15 +174,15 @@ describe('getting help', () => {
     const help = await u.taps('ขอความช่วยเหลือ');
     expect(help.text).toContain('พัฒนากรจังหวัดเชียงใหม่');
     expect(help.text).toContain('1-2 วันทำการ');
-    expect(help.choices).toEqual(['ทำต่อ', 'เมนูหลัก']);
+    expect(help.choices).toEqual(['ข้ามไปขั้นถัดไป', 'ทำแล้ว ✅', 'ไว้ทำทีหลัง', 'เมนูหลัก']);
 
     const requests = await bot.rt.models.HelpRequest.find({ userId: u.id }).lean();
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ provinceCode: '50', districtCode: '5007', flowId: 'tiktok-shop', step: 'verify', reason: 'task_help', status: 'open' });
     expect((await progressOf(u.id))!.steps.verify.status).toBe('help');
 
-    // Continue shows the same step; the overview later marks it as waiting for an officer.
-    expectTaskCard(await u.taps('ทำต่อ'), STEPS_TH[1]!, SELLER_CENTER, TH);
+    // Skipping ahead shows the next step; the overview later marks this one as waiting for an officer.
+    expect((await u.taps('ข้ามไปขั้นถัดไป')).text).toContain(STEPS_TH[2]!);
     await u.says('เมนู');
     daysLater(bot, 90);
     const back = await u.says('tiktok');
