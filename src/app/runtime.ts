@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   mongoUri: string;
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Where flow files are read from (tests add their own); default: the project's flows/. */
+  flowsDir?: string;
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -81,7 +83,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const featureDeps = { models, producers, sealer, progress, trainings, sessions };
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
-  const loaded = loadFlows(join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
+  const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
   const engine = new FlowEngine({
     loaded,
     registry,

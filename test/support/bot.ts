@@ -32,7 +32,7 @@ let userSeq = 0;
  * The whole bot as production runs it — express app, real database, LINE gateway — against the
  * fake LINE API. Each call gets its own database.
  */
-export async function startTestBot(label: string, env: Record<string, string> = {}): Promise<TestBot> {
+export async function startTestBot(label: string, env: Record<string, string> = {}, opts: { flowsDir?: string } = {}): Promise<TestBot> {
   const fake = await FakeLine.start({ channelAccessToken: TEST_TOKEN });
   const db = await freshDatabase(label);
   const config = loadConfig({
@@ -47,7 +47,7 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 } });
+  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, flowsDir: opts.flowsDir });
   const web = createWebApp(rt);
   const bot: TestBot = {
     fake,
