@@ -9,6 +9,7 @@ import { startWorker } from './app/worker.js';
 import { housekeepingJobs } from './jobs/housekeeping.js';
 import { LocalLine, localModeWanted } from './local/standin.js';
 import { mountSimulator, SIMULATOR_PATH } from './local/simulator/router.js';
+import { seedLocalSamples } from './local/sample-data.js';
 
 type Role = 'web' | 'worker' | 'all';
 
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   }
 
   const rt = await createRuntime({ config, logger, mongoUri });
+  if (local) {
+    const seeded = await seedLocalSamples(rt.models);
+    if (seeded.trainings > 0) logger.info({ trainings: seeded.trainings }, 'local mode: added the sample trainings to the empty database');
+  }
   const web = role === 'worker' ? undefined : createWebApp(rt);
   if (web && local) mountSimulator(web.app, local);
   const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);

@@ -4,6 +4,7 @@ import type { Lang } from '../core/i18n.js';
 import { compactForMatch, normalizeInput, similarity } from '../core/text/normalize.js';
 import { parseThaiDate, bangkokToday } from '../domain/validation/date.js';
 import type { Validated, Validator } from '../domain/validation/types.js';
+import { splitItems } from '../domain/validation/lists.js';
 import type { BotContext, Middleware } from '../bot/context.js';
 import { decodeData, encodeData, text, type Choice } from '../bot/messages.js';
 import type { FlowState } from '../sessions/session-store.js';
@@ -190,8 +191,8 @@ export class FlowEngine {
         return true;
       case 'language':
         ctx.say(ctx.t('common:language.prompt'), [
-          { label: 'ภาษาไทย', data: encodeData({ cmd: 'setlang', v: 'th' }) },
-          { label: 'English', data: encodeData({ cmd: 'setlang', v: 'en' }) },
+          { label: ctx.t('common:language.th'), data: encodeData({ cmd: 'setlang', v: 'th' }) },
+          { label: ctx.t('common:language.en'), data: encodeData({ cmd: 'setlang', v: 'en' }) },
         ]);
         return true;
       case 'setlang': {
@@ -513,10 +514,7 @@ export class FlowEngine {
     if (s.list) {
       const items = (getPath(state.answers, s.field) as string[] | undefined) ?? [];
       if (items.length && this.isDone(raw)) return this.answer(ctx, flow, state, s, items);
-      const parts = normalizeInput(raw)
-        .split(/[,\n;]|และ|\band\b/)
-        .map((p) => p.trim())
-        .filter(Boolean);
+      const parts = splitItems(raw);
       for (const p of parts) {
         const r = validator(p, { lang: ctx.lang, now: ctx.services.now() });
         if (!r.ok) return this.retry(ctx, flow, state, s, `validation:${r.errorKey}`, r.params);
@@ -838,15 +836,23 @@ export class FlowEngine {
   }
 
   private isYes(raw: string): boolean {
-    return this.commandLike(raw, ['ยืนยัน', 'ตกลง', 'ถูกต้อง', 'ใช่', 'โอเค', 'ok', 'okay', 'yes', 'confirm', 'เสร็จ', 'เสร็จแล้ว', 'done', 'ทำแล้ว']);
+    return this.answerIs(raw, this.opts.loaded.answers.confirm);
   }
 
   private isDone(raw: string): boolean {
-    return this.commandLike(raw, ['เสร็จ', 'เสร็จแล้ว', 'พอแล้ว', 'หมดแล้ว', 'ครบแล้ว', 'done', 'finish', 'ok', 'ตกลง']);
+    return this.answerIs(raw, this.opts.loaded.answers.done);
   }
 
-  private commandLike(raw: string, words: string[]): boolean {
-    const c = compactForMatch(raw).replace(/(ครับ|ค่ะ|คะ|จ้า|จ้ะ|นะ)$/u, '');
+  /** The whole message is one of `words`, ignoring spacing, punctuation and a polite ending. */
+  private answerIs(raw: string, words: string[]): boolean {
+    let c = compactForMatch(raw);
+    for (const ending of this.opts.loaded.answers.politeEndings) {
+      const e = compactForMatch(ending);
+      if (c.length > e.length && c.endsWith(e)) {
+        c = c.slice(0, -e.length);
+        break;
+      }
+    }
     return words.some((w) => compactForMatch(w) === c);
   }
 }

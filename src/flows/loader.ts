@@ -19,12 +19,18 @@ export class FlowLoadError extends Error {
 export const COMMANDS = ['back', 'cancel', 'help', 'language', 'officer', 'menu'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-const commandsSchema = z.object(Object.fromEntries(COMMANDS.map((c) => [c, z.array(z.string().min(1)).min(1)]))).strict();
+export const ANSWER_WORDS = ['confirm', 'done', 'politeEndings'] as const;
+export type AnswerWords = Record<(typeof ANSWER_WORDS)[number], string[]>;
+
+const words = z.array(z.string().min(1)).min(1);
+const commandsSchema = z.object(Object.fromEntries([...COMMANDS, ...ANSWER_WORDS].map((c) => [c, words]))).strict();
 
 export interface LoadedFlows {
   flows: Map<string, FlowDef>;
   /** Words that work anywhere (flows/_commands.yaml). */
   commands: Record<Command, string[]>;
+  /** Words that answer a question: confirm, done; and polite endings to ignore after them. */
+  answers: AnswerWords;
 }
 
 /**
@@ -37,6 +43,7 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
   const flows = new Map<string, FlowDef>();
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let commands: Record<Command, string[]> | undefined;
+  let answers: AnswerWords | undefined;
 
   for (const file of files) {
     const where = `flows/${file}`;
@@ -49,7 +56,11 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
     }
     if (file.startsWith('_commands')) {
       const r = commandsSchema.safeParse(raw);
-      if (r.success) commands = r.data as Record<Command, string[]>;
+      if (r.success) {
+        const all = r.data as Record<string, string[]>;
+        commands = Object.fromEntries(COMMANDS.map((c) => [c, all[c]!])) as Record<Command, string[]>;
+        answers = Object.fromEntries(ANSWER_WORDS.map((c) => [c, all[c]!])) as AnswerWords;
+      }
       else problems.push(...r.error.issues.map((i) => `${where}: ${i.path.join('.') || '(file)'}: ${i.message}`));
       continue;
     }
@@ -77,7 +88,7 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
     }
   }
   if (problems.length) throw new FlowLoadError(problems);
-  return { flows, commands: commands! };
+  return { flows, commands: commands!, answers: answers! };
 }
 
 function describePath(path: PropertyKey[]): string {

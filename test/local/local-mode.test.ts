@@ -78,6 +78,7 @@ describe('npm start without LINE credentials', () => {
     try {
       const m = await r.waitFor(/simulator: (http:\/\/localhost:(\d+)\/simulator)/);
       expect(Number(m[2])).toBe(port);
+      expect(r.out()).toContain('local mode: added the sample trainings to the empty database');
       const base = `http://127.0.0.1:${port}`;
       const page = await fetch(`${base}/simulator`);
       expect(page.status).toBe(200);

@@ -1,8 +1,8 @@
 /**
  * The bot in local mode, in-process, wired as src/main.ts wires it when `npm start` finds no LINE
  * credentials: the LINE stand-in with generated credentials, the real runtime and express app, the
- * simulator mounted at /simulator, webhooks signed to the bot's own /webhook. Each call gets a
- * fresh database (test/support/db.ts).
+ * simulator mounted at /simulator, webhooks signed to the bot's own /webhook, the sample trainings
+ * in the empty database. Each call gets a fresh database (test/support/db.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
 import { createWebApp, type WebApp } from '../../../src/app/web.js';
 import { LocalLine } from '../../../src/local/standin.js';
 import { mountSimulator, SIMULATOR_PATH } from '../../../src/local/simulator/router.js';
+import { seedLocalSamples } from '../../../src/local/sample-data.js';
 import { freshDatabase, type FreshDatabase } from '../../support/db.js';
 
 export interface LocalBot {
@@ -39,6 +40,7 @@ export async function startLocalBot(label: string, env: Record<string, string> =
   const db = await freshDatabase(label);
   const config = loadConfig(local.configEnv({ ...base, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }));
   const rt = await createRuntime({ config, logger: createLogger(config.LOG_LEVEL), mongoUri: db.uri, gateway: { baseDelayMs: 10 } });
+  await seedLocalSamples(rt.models);
   const web = createWebApp(rt);
   mountSimulator(web.app, local);
   const server = await web.listen(0, '127.0.0.1');
