@@ -27,41 +27,52 @@ function eventId(event: LineEvent): string {
   return event.webhookEventId || `sha256:${createHash('sha256').update(JSON.stringify(event)).digest('hex')}`;
 }
 
+type PendingDoc = {
+  _id: string;
+  userKey: string;
+  timestamp: number;
+  receivedAt: Date;
+  redelivery?: boolean | null;
+  attempts?: number | null;
+  payload: unknown;
+};
+
 /** Durable, deduplicated store of webhook events (see the inbox collections in models.ts). */
 export class Inbox {
   /** `ingestModels`: the same collections on the connection webhook writes use (see connection.ts). */
   constructor(
     private readonly models: Models,
-    private readonly ingestModels: Pick<Models, 'InboxEvent' | 'InboxPending'> = models,
+    private readonly ingestModels: Pick<Models, 'InboxPending'> = models,
   ) {}
 
   /**
-   * Stores events before the webhook answers 200. An event still pending, or already in the
-   * ledger, is a duplicate and is skipped; any other database error propagates (the webhook
-   * answers 5xx and LINE redelivers).
+   * Stores events before the webhook answers 200: one insert each. A repeat of an event still
+   * queued collides here; a repeat of one already processed is dropped by the processor
+   * (see isProcessed). Any other database error propagates: the webhook answers 5xx and LINE
+   * redelivers.
    */
   async store(events: readonly LineEvent[], receivedAt = new Date()): Promise<StoreResult> {
     const result: StoreResult = { stored: 0, duplicates: 0, userKeys: [] };
     const keys = new Set<string>();
     await Promise.all(
       events.map(async (event) => {
-        const id = eventId(event);
         const userKey = userKeyOf(event);
-        const common = { _id: id, userKey, timestamp: event.timestamp, receivedAt, redelivery: Boolean(event.deliveryContext?.isRedelivery) };
-        // Pending first: if the ledger insert then fails, the event is still processed (finish()
-        // writes the ledger), so nothing is lost between the two writes.
-        if (!(await insertOnce(this.ingestModels.InboxPending, { ...common, attempts: 0, payload: event }))) {
+        try {
+          await this.ingestModels.InboxPending.create({
+            _id: eventId(event),
+            userKey,
+            timestamp: event.timestamp,
+            receivedAt,
+            redelivery: Boolean(event.deliveryContext?.isRedelivery),
+            attempts: 0,
+            payload: event,
+          });
+          result.stored++;
+          keys.add(userKey);
+        } catch (err) {
+          if ((err as { code?: number }).code !== 11000) throw err;
           result.duplicates++;
-          return;
         }
-        if (!(await insertOnce(this.ingestModels.InboxEvent, { ...common, type: String(event.type), mode: event.mode ?? 'active', status: 'pending' }))) {
-          // Processed before (only the ledger remembers it): drop the copy just queued.
-          await this.ingestModels.InboxPending.deleteOne({ _id: id });
-          result.duplicates++;
-          return;
-        }
-        result.stored++;
-        keys.add(userKey);
       }),
     );
     result.userKeys = [...keys];
@@ -69,27 +80,50 @@ export class Inbox {
   }
 
   /** The next unprocessed events of one user, oldest first by LINE's timestamp. */
-  async nextPending(userKey: string, limit = 20) {
-    return this.models.InboxPending.find({ userKey }).sort({ timestamp: 1, _id: 1 }).limit(limit).lean();
+  async nextPending(userKey: string, limit = 20): Promise<PendingDoc[]> {
+    return this.models.InboxPending.find({ userKey }).sort({ timestamp: 1, _id: 1 }).limit(limit).lean<PendingDoc[]>();
   }
 
   async hasPending(userKey: string): Promise<boolean> {
     return (await this.models.InboxPending.exists({ userKey })) !== null;
   }
 
-  /** Records the outcome in the ledger and drops the payload (message text is not kept). */
-  async finish(id: string, status: 'done' | 'ignored' | 'failed', error?: string, attempts?: number): Promise<void> {
-    await this.models.InboxEvent.updateOne(
-      { _id: id },
-      { $set: { status, processedAt: new Date(), ...(error ? { lastError: error } : {}), ...(attempts ? { attempts } : {}) } },
-    );
+  /** True when the ledger already has this event: a repeat that arrived after processing. */
+  async isProcessed(id: string): Promise<boolean> {
+    return (await this.models.InboxEvent.exists({ _id: id })) !== null;
+  }
+
+  async dropPending(id: string): Promise<void> {
     await this.models.InboxPending.deleteOne({ _id: id });
   }
 
-  async recordAttempt(id: string, error: string): Promise<number> {
+  /** Writes the outcome to the ledger, then drops the queued copy (and with it the message text). */
+  async finish(doc: PendingDoc, status: 'done' | 'ignored' | 'failed', error?: string, attempts?: number): Promise<void> {
+    const event = doc.payload as LineEvent | undefined;
+    await this.models.InboxEvent.updateOne(
+      { _id: doc._id },
+      {
+        $set: {
+          userKey: doc.userKey,
+          type: String(event?.type ?? 'unknown'),
+          mode: event?.mode ?? 'active',
+          timestamp: doc.timestamp,
+          receivedAt: doc.receivedAt,
+          redelivery: Boolean(doc.redelivery),
+          status,
+          attempts: attempts ?? doc.attempts ?? 0,
+          processedAt: new Date(),
+          ...(error ? { lastError: error } : {}),
+        },
+      },
+      { upsert: true },
+    );
+    await this.models.InboxPending.deleteOne({ _id: doc._id });
+  }
+
+  async recordAttempt(id: string): Promise<number> {
     // No projection: FerretDB 1.x does not implement findAndModify's `fields`.
     const doc = await this.models.InboxPending.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 } }, { returnDocument: 'after' }).lean();
-    await this.models.InboxEvent.updateOne({ _id: id }, { $set: { lastError: error, attempts: doc?.attempts ?? 0 } });
     return doc?.attempts ?? 0;
   }
 
@@ -103,20 +137,9 @@ export class Inbox {
     return [...new Set(docs.map((d) => d.userKey))];
   }
 
-  /** Forgets finished events older than the retention window (dedup only needs recent ones). */
+  /** Forgets processed events older than the retention window (dedup only needs recent ones). */
   async purgeFinished(before: Date): Promise<number> {
-    const r = await this.models.InboxEvent.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: before } });
+    const r = await this.models.InboxEvent.deleteMany({ receivedAt: { $lt: before } });
     return r.deletedCount ?? 0;
-  }
-}
-
-/** Inserts unless the _id exists; false for a duplicate. */
-async function insertOnce(model: { create(doc: object): Promise<unknown> }, doc: object): Promise<boolean> {
-  try {
-    await model.create(doc);
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
   }
 }

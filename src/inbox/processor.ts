@@ -117,7 +117,7 @@ export class InboxProcessor {
       const batch = await inbox.nextPending(userKey, BATCH);
       for (const doc of batch) {
         if (this.stopped) return;
-        await this.processOne(doc._id, doc.payload as LineEvent, doc.receivedAt, doc.redelivery, doc.attempts);
+        await this.processOne(doc);
         // Extend the lease only when a good part of it is used up (one write saved per event).
         if (Date.now() - renewedAt > LEASE_RENEW_AFTER_MS) {
           if (!(await locks.renew(userKey))) return; // lease lost: the new holder continues
@@ -129,24 +129,31 @@ export class InboxProcessor {
     }
   }
 
-  private async processOne(id: string, event: LineEvent, receivedAt: Date, redelivery: boolean, attempts: number): Promise<void> {
+  private async processOne(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
     const { inbox, handler } = this.opts;
-    if (!event || event.mode === 'standby') {
-      // Another channel owns the chat (module mode): record, send nothing.
-      await inbox.finish(id, 'ignored');
+    const event = doc.payload as LineEvent;
+    if (await inbox.isProcessed(doc._id)) {
+      // Arrived again after it was handled (LINE redelivery, a double send): no second effect.
+      await inbox.dropPending(doc._id);
       return;
     }
-    for (let attempt = attempts + 1; ; attempt++) {
+    if (!event || event.mode === 'standby') {
+      // Another channel owns the chat (module mode): record, send nothing.
+      await inbox.finish(doc, 'ignored');
+      return;
+    }
+    const meta = { receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery) };
+    for (let attempt = (doc.attempts ?? 0) + 1; ; attempt++) {
       try {
-        const outcome = await handler(event, { receivedAt, redelivery });
-        await inbox.finish(id, outcome);
+        const outcome = await handler(event, meta);
+        await inbox.finish(doc, outcome);
         return;
       } catch (err) {
         const message = errText(err);
-        const count = await inbox.recordAttempt(id, message);
-        this.log.error({ event: id, type: event.type, attempt: count, err: message }, 'event handler failed');
+        const count = await inbox.recordAttempt(doc._id);
+        this.log.error({ event: doc._id, type: event.type, attempt: count, err: message }, 'event handler failed');
         if (count >= this.maxAttempts || attempt >= this.maxAttempts) {
-          await inbox.finish(id, 'failed', message, count);
+          await inbox.finish(doc, 'failed', message, count);
           return;
         }
         await sleep(100 * attempt);

@@ -94,7 +94,8 @@ describe('recovery', () => {
     await bot.settle();
     // Stale reply tokens (10 s old here) are still inside LINE's window; replies are used.
     expect(bot.fake.sent(u.id)).toHaveLength(2);
-    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id, status: 'pending' })).toBe(0);
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
+    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id, status: 'done' })).toBe(2);
   });
 
   it('when a lease is held by a live process, then another process does not take the user', async () => {
@@ -103,6 +104,7 @@ describe('recovery', () => {
     await bot.deliver([ev.text(u.id, 'hi')]);
     await bot.settle();
     expect(bot.fake.sent(u.id)).toHaveLength(0);
-    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id, status: 'pending' })).toBe(1);
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(1);
+    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id })).toBe(0);
   });
 });

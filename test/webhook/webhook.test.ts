@@ -22,6 +22,7 @@ describe('POST /webhook', () => {
     expect(res.status).toBe(401);
     await bot.settle();
     expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: 'Uforged1' })).toBe(0);
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: 'Uforged1' })).toBe(0);
     expect(bot.fake.sent('Uforged1')).toHaveLength(0);
   });
 
@@ -31,6 +32,7 @@ describe('POST /webhook', () => {
     expect(res.status).toBe(401);
     await bot.settle();
     expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: 'Uforged2' })).toBe(0);
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: 'Uforged2' })).toBe(0);
     expect(bot.fake.sent('Uforged2')).toHaveLength(0);
   });
 
@@ -65,10 +67,13 @@ describe('POST /webhook', () => {
     const e = ev.text(u.id, 'hello');
     expect((await bot.deliver([e])).status).toBe(200);
     expect((await bot.deliver([e])).status).toBe(200);
+    await bot.settle();
+    // Redelivered after it was processed: found in the ledger, dropped.
     const redelivered = { ...e, deliveryContext: { isRedelivery: true } };
     expect((await bot.deliver([redelivered])).status).toBe(200);
     await bot.settle();
     expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id })).toBe(1);
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
     expect(bot.fake.sent(u.id)).toHaveLength(1);
   });
 

@@ -8,12 +8,13 @@ import { createTrainingModels } from './schemas/training.js';
  */
 
 // Durable webhook inbox, in two collections.
-// inbox_events is the ledger: one small document per webhookEventId ever received (its _id), so a
-// redelivered or repeated event collides on insert and has no second effect; kept for
-// INBOX_RETENTION_DAYS with the outcome of processing. inbox_pending holds the events still to be
-// processed with their payload, and only those: it stays small, so "next event of this user" is
-// cheap even on FerretDB (which scans collections for anything but _id), and message text is
+// inbox_pending holds events not yet processed, with their payload, and only those (_id is the
+// webhookEventId: a repeat of a queued event collides). The webhook writes only here, one insert
+// per event, so acknowledging LINE stays cheap; the collection stays small, so "next event of this
+// user" is cheap even on FerretDB (which scans collections for anything but _id); message text is
 // gone as soon as an event is handled.
+// inbox_events is the ledger of processed events (outcome, attempts, no payload), kept for
+// INBOX_RETENTION_DAYS: an event that arrives again after processing is found there and dropped.
 const inboxEventSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -23,14 +24,14 @@ const inboxEventSchema = new Schema(
     timestamp: { type: Number, required: true },
     receivedAt: { type: Date, required: true },
     redelivery: { type: Boolean, default: false },
-    status: { type: String, required: true, enum: ['pending', 'done', 'failed', 'ignored'] },
+    status: { type: String, required: true, enum: ['done', 'failed', 'ignored'] },
     attempts: { type: Number, default: 0 },
     processedAt: { type: Date },
     lastError: { type: String },
   },
   { collection: 'inbox_events', versionKey: false },
 );
-inboxEventSchema.index({ status: 1, receivedAt: 1 });
+inboxEventSchema.index({ receivedAt: 1 });
 inboxEventSchema.index({ userKey: 1, status: 1 });
 
 const inboxPendingSchema = new Schema(
