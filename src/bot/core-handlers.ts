@@ -1,6 +1,6 @@
 import { resolveLang } from '../core/i18n.js';
 import type { BotContext, Middleware } from './context.js';
-import { decodeData, type Choice } from './messages.js';
+import type { Choice } from './messages.js';
 
 /** The journeys offered from the main menu (built from the loaded flows). */
 export type MenuProvider = (ctx: BotContext) => Choice[];
@@ -37,10 +37,8 @@ export function fallbackHelp(menu: MenuProvider): Middleware {
   return async (ctx, next) => {
     const { event } = ctx;
     if (event.type === 'message' || event.type === 'postback') {
-      const cmd = ctx.postback ? decodeData(ctx.postback.data).cmd : undefined;
-      if (cmd === 'menu') ctx.say(ctx.t('common:menu.prompt'), menu(ctx));
-      else if (event.type === 'postback') ctx.say(ctx.t('common:stalePostback'), menu(ctx));
-      else ctx.say(ctx.t('common:help.text'), menu(ctx));
+      // A postback nobody claimed comes from a button this bot no longer offers.
+      ctx.say(ctx.t(event.type === 'postback' ? 'common:stalePostback' : 'common:help.text'), menu(ctx));
       return;
     }
     await next();

@@ -130,13 +130,6 @@ export class SessionStore {
     await this.models.Session.deleteOne({ _id: userId });
   }
 
-  /** Users who can receive pushes (followed, not blocked) among the given ids. */
-  async reachableAmong(userIds: readonly string[]): Promise<Set<string>> {
-    const docs = await this.models.Session.find({ _id: { $in: [...userIds] }, reachable: false }).select({ _id: 1 }).lean();
-    const blocked = new Set(docs.map((d) => d._id));
-    return new Set(userIds.filter((id) => !blocked.has(id)));
-  }
-
   /** Clears conversation state idle past its expiry (language and reachability are kept). */
   async clearExpired(now = new Date()): Promise<number> {
     const r = await this.models.Session.updateMany(

@@ -1,9 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/paths.js';
 import { FakeLine } from '../../src/local/fake-line/server.js';
+import { freePort, runProgram, type Run } from '../support/process.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { ev, signedBody } from '../support/events.js';
 
@@ -26,40 +26,7 @@ afterAll(async () => {
   await fresh?.drop();
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-  waitFor: (re: RegExp, ms?: number) => Promise<void>;
-}
-
-function run(args: string[], env: Record<string, string>): Run {
-  const child = spawn(node, [main, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return {
-    child,
-    out: () => out,
-    exited,
-    async waitFor(re, ms = 20_000) {
-      const end = Date.now() + ms;
-      while (!re.test(out)) {
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`did not see ${re} in:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
+const run = (args: string[], env: Record<string, string>): Run => runProgram(main, args, env);
 
 describe('the web process', () => {
   it('when a required variable is missing, then it stops with one line naming it', async () => {
@@ -109,4 +76,3 @@ describe('the worker process', () => {
   }, 60_000);
 });
 
-void inject;

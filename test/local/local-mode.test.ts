@@ -3,15 +3,15 @@
  * Built once into its own folder under .cache/ so that other test files building dist/ at the same
  * time cannot hand this one half-written files.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTranslator } from '../../src/core/i18n.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { FakeLine } from '../../src/local/fake-line/server.js';
+import { freePort, runProgram, type Run } from '../support/process.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 
 const node = process.execPath;
@@ -34,42 +34,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-  waitFor: (re: RegExp, ms?: number) => Promise<RegExpExecArray>;
-}
-
-function run(env: Record<string, string>, args: string[] = []): Run {
-  const child = spawn(node, [main, ...args], { env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, ...env }, stdio: 'pipe' });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return {
-    child,
-    out: () => out,
-    exited,
-    async waitFor(re, ms = 20_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const m = re.exec(out);
-        if (m) return m;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`did not see ${re} in:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
+const run = (env: Record<string, string>, args: string[] = []): Run => runProgram(main, args, { DATA_DIR: dataDir, ...env });
 
 describe('npm start without LINE credentials', () => {
   it('when no LINE credentials are set, then it starts in local mode, logs the simulator address, and a simulated user gets the Thai greeting', async () => {
