@@ -7,7 +7,7 @@ import { nationalId } from '../domain/validation/national-id.js';
 import { thaiMobile } from '../domain/validation/phone.js';
 import { ProgressStore } from '../flows/progress.js';
 import { FlowRegistry } from '../flows/registry.js';
-import { addressFromLocation, districts, provinces, subdistricts } from './address/sources.js';
+import { addressFromLocation, addressFromText, districts, provinces, subdistricts } from './address/sources.js';
 import { marketplaceActions } from './marketplace/actions.js';
 import type { ProducerStore } from './producers/producer-store.js';
 import { registrationActions } from './registration/actions.js';
@@ -53,7 +53,8 @@ export function buildRegistry(deps: FeatureDeps): FlowRegistry {
     .source('provinces', provinces)
     .source('districts', districts)
     .source('subdistricts', subdistricts)
-    .action('address.fromLocation', addressFromLocation);
+    .action('address.fromLocation', addressFromLocation)
+    .action('address.fromText', addressFromText);
   const training = trainingDeps(deps);
   const erasers = [...(deps.erasers ?? []), trainingEraser(training)];
   for (const [name, action] of Object.entries(registrationActions({ ...deps, erasers }))) r.action(name, action);

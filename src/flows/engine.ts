@@ -547,6 +547,13 @@ export class FlowEngine {
     if (s.multiple && this.isDone(raw) && this.picks(state, s).length > 0) {
       return this.answer(ctx, flow, state, s, this.picks(state, s));
     }
+    if (s.acceptText) {
+      const r = await this.runAction(ctx, flow, state, s.acceptText.action, { text: raw });
+      if (r?.outcome === 'found') {
+        if (state.history.at(-1) !== state.step) state.history.push(state.step);
+        return this.enter(ctx, flow, state, resolveNext(s.acceptText.next, state.answers) ?? '');
+      }
+    }
     const sc = this.sourceContext(ctx, state);
     let match: { exact?: Option; suggestions: Option[] };
     const source = s.source ? this.opts.registry.sources.get(s.source)! : undefined;

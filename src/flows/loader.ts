@@ -167,6 +167,10 @@ function checkFlow(flow: FlowDef, registry: FlowRegistry, resources: Resources):
     const where = `step "${id}": `;
     const targets = [...transitionTargets('next' in step ? step.next : undefined)];
     if (step.type === 'info') step.choices?.forEach((c) => c.goto && targets.push(c.goto));
+    if (step.type === 'choice' && step.acceptText) {
+      targets.push(...transitionTargets(step.acceptText.next));
+      if (!registry.actions.has(step.acceptText.action)) problems.push(`${where}action "${step.acceptText.action}" is not registered`);
+    }
     if (step.type === 'choice' && step.acceptLocation) {
       targets.push(...transitionTargets(step.acceptLocation.next));
       if (!registry.actions.has(step.acceptLocation.action)) problems.push(`${where}action "${step.acceptLocation.action}" is not registered`);

@@ -115,6 +115,11 @@ const choiceStep = z
     resets: z.array(fieldPath).default([]),
     /** Also accept a shared LINE location here: run the action, then follow `next` of this. */
     acceptLocation: z.object({ field: fieldPath, action: z.string(), label: key, next: transition }).strict().optional(),
+    /**
+     * Typed text may say more than one option (a whole address): the action reads it first and,
+     * when it returns outcome "found", the flow follows this `next` instead of matching options.
+     */
+    acceptText: z.object({ action: z.string(), next: transition }).strict().optional(),
     next: transition,
     ...common,
   })

@@ -69,17 +69,11 @@ export const subdistricts: OptionSource = {
   },
 };
 
-/**
- * A shared LINE location carries the address text LINE resolved; match it to province, district
- * and subdistrict. Outcome "found" (all three, to be confirmed by the user) or "notFound".
- */
-export const addressFromLocation: FlowAction = async ({ ctx, state, answers }) => {
-  const loc = getPath(answers, 'address.location') as { address?: string } | undefined;
-  const found = loc?.address ? (await loadAddressIndex()).matchAddressText(loc.address) : {};
-  if (!found.province || !found.district || !found.subdistrict) {
-    ctx.say(ctx.t('registration:address.locationNotFound'));
-    return { outcome: 'notFound' };
-  }
+/** Sets province, district and subdistrict from free address text; false unless all three are found. */
+async function setAddressFrom(text: string, a: Parameters<FlowAction>[0]): Promise<boolean> {
+  const found = await (await loadAddressIndex()).matchAddressText(text);
+  if (!found.province || !found.district || !found.subdistrict) return false;
+  const { ctx, state, answers } = a;
   setPath(answers, 'address.province', place(found.province));
   setPath(answers, 'address.district', place(found.district));
   setPath(answers, 'address.subdistrict', place(found.subdistrict));
@@ -87,5 +81,25 @@ export const addressFromLocation: FlowAction = async ({ ctx, state, answers }) =
   state.display.addressText = [name(found.subdistrict), name(found.district), name(found.province), found.subdistrict.postcode ?? '']
     .filter(Boolean)
     .join(', ');
-  return { outcome: 'found' };
+  return true;
+}
+
+/**
+ * A shared LINE location carries the address text LINE resolved; match it to province, district
+ * and subdistrict. Outcome "found" (all three, to be confirmed by the user) or "notFound".
+ */
+export const addressFromLocation: FlowAction = async (a) => {
+  const loc = getPath(a.answers, 'address.location') as { address?: string } | undefined;
+  if (loc?.address && (await setAddressFrom(loc.address, a))) return { outcome: 'found' };
+  a.ctx.say(a.ctx.t('registration:address.locationNotFound'));
+  return { outcome: 'notFound' };
+};
+
+/**
+ * A whole address typed where the province was asked ("ต.ริมใต้ อ.แม่ริม เชียงใหม่"): take all three
+ * at once (the user confirms next). Anything less is left to the province matching.
+ */
+export const addressFromText: FlowAction = async (a) => {
+  const text = String(a.params.text ?? '');
+  return { outcome: (await setAddressFrom(text, a)) ? 'found' : 'notFound' };
 };
