@@ -42,6 +42,23 @@ describe('follow and unfollow', () => {
   });
 });
 
+describe('slow answers', () => {
+  it('when preparing an answer takes a while (LINE is slow to give the profile), then the loading animation is shown first', async () => {
+    const u = bot.user(undefined, { language: 'th' });
+    bot.fake.fail({ path: /^\/v2\/bot\/profile\//, delayMs: 1_200 });
+    const a = await u.follow();
+    expect(a.text).toContain('ยินดีต้อนรับ');
+    const loading = bot.fake.requests.filter((r) => r.path === '/v2/bot/chat/loading/start' && (r.body as { chatId?: string }).chatId === u.id);
+    expect(loading).toHaveLength(1);
+  });
+
+  it('when the answer is quick, then no loading animation is requested', async () => {
+    const u = bot.user();
+    await u.says('สวัสดี');
+    expect(bot.fake.requests.some((r) => r.path === '/v2/bot/chat/loading/start' && (r.body as { chatId?: string }).chatId === u.id)).toBe(false);
+  });
+});
+
 describe('text that matches nothing', () => {
   it('when a user types something unknown, then a short localised help with quick replies', async () => {
     const u = bot.user();
