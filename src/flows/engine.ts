@@ -10,7 +10,7 @@ import { decodeData, encodeData, text, type Choice } from '../bot/messages.js';
 import type { FlowState } from '../sessions/session-store.js';
 import type { Command, LoadedFlows } from './loader.js';
 import type { FlowRegistry, Option, SourceContext } from './registry.js';
-import { cardMessage, summaryMessage, type SummaryRow } from './render.js';
+import { cardMessage, carouselMessage, summaryMessage, type SummaryRow } from './render.js';
 import type { Condition, FlowDef, StepDef, Transition } from './schema.js';
 import { getPath, setPath, unsetPath } from './paths.js';
 import type { ProgressStore } from './progress.js';
@@ -331,7 +331,10 @@ export class FlowEngine {
       }
       if (step.type === 'info') {
         for (const m of step.messages) {
-          ctx.reply('card' in m ? cardMessage(m.card, (k, p) => ctx.t(k, p)) : text(ctx.t(m.text, this.params(ctx, state))));
+          const t = (k: string, p?: Record<string, unknown>) => ctx.t(k, p);
+          if ('card' in m) ctx.reply(cardMessage(m.card, t));
+          else if ('carousel' in m) ctx.reply(carouselMessage(m.carousel, t, ctx.t(m.altText)));
+          else ctx.reply(text(ctx.t(m.text, this.params(ctx, state))));
         }
         if (step.choices?.length) {
           state.turn++;

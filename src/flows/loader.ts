@@ -120,7 +120,13 @@ function stepKeys(step: StepDef): { key: string; limit?: number; what?: string }
   if ('prompt' in step) add(step.prompt);
   switch (step.type) {
     case 'info':
-      step.messages.forEach((m) => ('card' in m ? card(m.card) : add(m.text)));
+      for (const m of step.messages) {
+        if ('card' in m) card(m.card);
+        else if ('carousel' in m) {
+          m.carousel.forEach(card);
+          add(m.altText);
+        } else add(m.text);
+      }
       step.choices?.forEach((c) => add(c.label, LINE_LIMITS.quickReplyLabel, 'quick reply label'));
       break;
     case 'choice':

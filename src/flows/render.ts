@@ -45,6 +45,12 @@ export function cardMessage(def: CardDef, t: T, buttons: Choice[] = [], altPrefi
   return { type: 'flex', altText: alt.slice(0, 400), contents: bubble } as unknown as Message;
 }
 
+/** Cards side by side: a Flex carousel of the cards' bubbles. */
+export function carouselMessage(defs: CardDef[], t: T, altText: string): Message {
+  const bubbles = defs.map((d) => (cardMessage(d, t) as unknown as { contents: unknown }).contents);
+  return { type: 'flex', altText: altText.slice(0, 400), contents: { type: 'carousel', contents: bubbles } } as unknown as Message;
+}
+
 export interface SummaryRow {
   label: string;
   value: string;

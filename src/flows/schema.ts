@@ -42,6 +42,8 @@ const message = z.union([
   key.transform((k) => ({ text: k })),
   z.object({ text: key }).strict(),
   z.object({ card }).strict(),
+  /** Several cards side by side (a Flex carousel; LINE allows 12). */
+  z.object({ carousel: z.array(card).min(1).max(12), altText: key }).strict(),
 ]);
 
 const option = z

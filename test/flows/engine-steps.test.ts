@@ -37,7 +37,12 @@ steps:
       - goto: done
   done:
     type: info
-    messages: [registration:done]
+    messages:
+      - registration:done
+      - carousel:
+          - { title: registration:field.fullName, body: [registration:ask.fullName] }
+          - { title: registration:field.phone, body: [registration:ask.phone], link: { label: registration:menu, url: "https://www.cdd.go.th/" } }
+        altText: registration:title
     end: true
 `;
 
@@ -109,6 +114,10 @@ describe('date, location and list steps', () => {
     await u.says('เสร็จแล้วค่ะ');
     expect((await state(u.id))).toBeNull();
     expect(u.last.text).toContain('ลงทะเบียนเรียบร้อย');
+    const carousel = u.last.messages.find((m) => m.type === 'flex') as unknown as { altText: string; contents: { type: string; contents: unknown[] } };
+    expect(carousel.contents.type).toBe('carousel');
+    expect(carousel.contents.contents).toHaveLength(2);
+    expect(carousel.altText).toBe('ลงทะเบียนผู้ผลิต OTOP');
   });
 
   it('when a journey is started from a rich-menu postback, then it opens', async () => {
