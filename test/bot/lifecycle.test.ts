@@ -52,11 +52,6 @@ describe('slow answers', () => {
     expect(loading).toHaveLength(1);
   });
 
-  it('when the answer is quick, then no loading animation is requested', async () => {
-    const u = bot.user();
-    await u.says('สวัสดี');
-    expect(bot.fake.requests.some((r) => r.path === '/v2/bot/chat/loading/start' && (r.body as { chatId?: string }).chatId === u.id)).toBe(false);
-  });
 });
 
 describe('text that matches nothing', () => {

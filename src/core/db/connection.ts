@@ -42,7 +42,7 @@ export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
     mongoose.createConnection(uri, {
       autoIndex: false,
       autoCreate: false,
-      serverSelectionTimeoutMS: 1_500,
+      serverSelectionTimeoutMS: 1_000,
       heartbeatFrequencyMS: 2_000,
       maxPoolSize: server === 'ferretdb' ? 1 : 20,
       bufferCommands: false,
