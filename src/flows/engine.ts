@@ -569,7 +569,7 @@ export class FlowEngine {
       const suggestions = match.suggestions.slice(0, QUICK_REPLY_MAX - 2);
       ctx.say(ctx.t('common:flow.didYouMean'), [
         ...suggestions.map((o) => ({ label: clip(o.label), data: this.data(flow, state, { v: o.value }) })),
-        ...this.nav(ctx, flow, state, s, 2),
+        ...this.nav(ctx, state, 2),
       ]);
       return;
     }
@@ -686,7 +686,7 @@ export class FlowEngine {
         if (items.length) extra.push({ label: ctx.t('common:nav.done'), data: this.data(flow, state, { x: 'done' }) });
         if (s.optional) extra.push({ label: ctx.t('common:nav.skip'), data: this.data(flow, state, { x: 'skip' }) });
         const body = items.length ? `${ctx.t(s.prompt, p)}\n\n${ctx.t('common:flow.listSoFar', { items: items.join(', ') })}` : ctx.t(s.prompt, p);
-        ctx.say(body, [...extra, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - extra.length)]);
+        ctx.say(body, [...extra, ...this.nav(ctx, state, QUICK_REPLY_MAX - extra.length)]);
         return;
       }
       case 'choice':
@@ -714,13 +714,13 @@ export class FlowEngine {
         };
         const extra: Choice[] = [picker];
         if (s.optional) extra.push({ label: ctx.t('common:nav.skip'), data: this.data(flow, state, { x: 'skip' }) });
-        ctx.say(ctx.t(s.prompt, p), [...extra, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - extra.length)]);
+        ctx.say(ctx.t(s.prompt, p), [...extra, ...this.nav(ctx, state, QUICK_REPLY_MAX - extra.length)]);
         return;
       }
       case 'location': {
         const extra: Choice[] = [{ kind: 'location', label: ctx.t('common:nav.sendLocation') }];
         if (s.optional) extra.push({ label: ctx.t('common:nav.skip'), data: this.data(flow, state, { x: 'skip' }) });
-        ctx.say(ctx.t(s.prompt, p), [...extra, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - extra.length)]);
+        ctx.say(ctx.t(s.prompt, p), [...extra, ...this.nav(ctx, state, QUICK_REPLY_MAX - extra.length)]);
         return;
       }
       case 'task': {
@@ -736,7 +736,7 @@ export class FlowEngine {
         const header = ctx.t('common:task.position', { n: position, total: taskSteps.length, done });
         ctx.reply(cardMessage(s.card, (k, pp) => ctx.t(k, pp), answers, header));
         // "Get help" is already one of the answers: no second help button among the way-outs.
-        ctx.offer([...answers, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - answers.length).filter((c) => !c.data?.includes('cmd=help'))]);
+        ctx.offer([...answers, ...this.nav(ctx, state, QUICK_REPLY_MAX - answers.length).filter((c) => !c.data?.includes('cmd=help'))]);
         return;
       }
     }
@@ -774,16 +774,15 @@ export class FlowEngine {
       const labels = all.filter(isPicked).map((o) => o.label);
       body += `\n\n${ctx.t('common:flow.picked', { items: labels.join(', ') })}`;
     }
-    ctx.say(body, [...choices, ...this.nav(ctx, flow, state, s, QUICK_REPLY_MAX - choices.length)]);
+    ctx.say(body, [...choices, ...this.nav(ctx, state, QUICK_REPLY_MAX - choices.length)]);
   }
 
   /** Way-out buttons: back (when there is somewhere to go), help, cancel — as many as fit. */
-  private nav(ctx: BotContext, flow: FlowDef, state: FlowState, _s: Interactive, room: number): Choice[] {
+  private nav(ctx: BotContext, state: FlowState, room: number): Choice[] {
     const nav: Choice[] = [];
     if (state.history.length) nav.push({ label: ctx.t('common:nav.back'), data: encodeData({ cmd: 'back' }) });
     nav.push({ label: ctx.t('common:nav.help'), data: encodeData({ cmd: 'help' }) });
     nav.push({ label: ctx.t('common:nav.cancel'), data: encodeData({ cmd: 'cancel' }) });
-    void flow;
     return nav.slice(0, Math.max(0, room));
   }
 

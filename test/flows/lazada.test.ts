@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type ChatUser, type TestBot } from '../support/bot.js';
-import { bubbles, bubbleTexts, daysLater, expectTaskCard, expectWithinLineLimits, registerProducer, resetClock } from './marketplace-helpers.js';
+import { bubbles, bubbleTexts, daysLater, expectTaskCard, expectWithinLineLimits, registerProducer, resetClock, TH, EN } from './marketplace-helpers.js';
 
 let bot: TestBot;
 beforeAll(async () => {
@@ -13,8 +13,6 @@ afterEach(() => {
   expect(bot.fake.schemaErrors()).toEqual([]);
 });
 
-const TH: [string, string, string] = ['ทำแล้ว ✅', 'ขอความช่วยเหลือ', 'ไว้ทำทีหลัง'];
-const EN: [string, string, string] = ['Done ✅', 'Get help', 'Later'];
 const SELLER_CENTER = 'https://sellercenter.lazada.co.th';
 
 const STEPS_TH: [string, string][] = [

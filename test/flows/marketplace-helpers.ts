@@ -102,3 +102,7 @@ export function daysLater(bot: TestBot, days: number): void {
 export function resetClock(bot: TestBot): void {
   bot.rt.services.now = () => new Date();
 }
+
+/** The three answers of a checklist card, as labelled in Thai and in English. */
+export const TH: [string, string, string] = ['ทำแล้ว ✅', 'ขอความช่วยเหลือ', 'ไว้ทำทีหลัง'];
+export const EN: [string, string, string] = ['Done ✅', 'Get help', 'Later'];

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, type TestBot } from '../support/bot.js';
+import { startTestBot, type ChatUser, type TestBot } from '../support/bot.js';
 import { registerInThai } from '../support/journeys.js';
 
 let bot: TestBot;
@@ -99,6 +99,20 @@ describe('a full registration', () => {
   });
 });
 
+/** Opens registration and gives the three consents. */
+async function openAndConsent(u: ChatUser): Promise<void> {
+  await u.says('ลงทะเบียน');
+  for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+}
+
+/** …then answers name, phone and producer type, stopping at the address question. */
+async function untilAddress(u: ChatUser): Promise<void> {
+  await openAndConsent(u);
+  await u.says('สมศรี ใจดี');
+  await u.says('0812345678');
+  await u.taps('ผู้ผลิตรายเดียว');
+}
+
 /** The postback data of a summary row's edit button that goes to `step`. */
 function editDataFor(messages: unknown[], step: string): string {
   const found = JSON.stringify(messages).match(new RegExp(`"data":"([^"]*x=edit&s=${step})"`));
@@ -109,11 +123,7 @@ function editDataFor(messages: unknown[], step: string): string {
 describe('the address typed in one message', () => {
   it('when the whole address is typed where the province is asked, then it is confirmed in one tap and the district questions are skipped', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
-    await u.says('สมศรี ใจดี');
-    await u.says('0812345678');
-    await u.taps('ผู้ผลิตรายเดียว');
+    await untilAddress(u);
     const confirm = await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
     expect(confirm.text).toContain('ริมใต้, แม่ริม, เชียงใหม่, 50180');
     const next = await u.taps('ใช่ ถูกต้อง');
@@ -124,11 +134,7 @@ describe('the address typed in one message', () => {
 
   it('when only a province is typed, then the district is asked next as usual', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
-    await u.says('สมศรี ใจดี');
-    await u.says('0812345678');
-    await u.taps('ผู้ผลิตรายเดียว');
+    await untilAddress(u);
     expect((await u.says('ขอนแก่น')).text).toContain('อำเภอ');
   });
 });
@@ -183,11 +189,7 @@ describe('validators and retries', () => {
 
   it('when a province is typed with a typo, then it is recognised; when it is unclear, then suggestions are offered', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
-    await u.says('สมศรี ใจดี');
-    await u.says('0812345678');
-    await u.taps('ผู้ผลิตรายเดียว');
+    await untilAddress(u);
     const typo = await u.says('จ.เชียงไหม่');
     expect(typo.text).toContain('อำเภอ');
     await u.says('ย้อนกลับ');
@@ -199,8 +201,7 @@ describe('validators and retries', () => {
 describe('ways out: back, cancel, help, language, resume', () => {
   it('when the user says back, then the previous question is asked again and can be changed', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+    await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     const back = await u.says('ย้อน กลับ');
     expect(back.text).toContain('ชื่อและนามสกุล');
@@ -210,8 +211,7 @@ describe('ways out: back, cancel, help, language, resume', () => {
 
   it('when the user cancels, then the journey ends and nothing personal is kept', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+    await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     const a = await u.says('ยกเลิก');
     expect(a.text).toContain('ยกเลิก');
@@ -224,8 +224,7 @@ describe('ways out: back, cancel, help, language, resume', () => {
 
   it('when the user asks for help mid-question, then help for that step and a way to continue', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+    await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     const help = await u.says('ช่วยเหลือ');
     expect(help.text).toContain('081-234-5678');
@@ -247,8 +246,7 @@ describe('ways out: back, cancel, help, language, resume', () => {
 
   it('when the user goes to the menu and comes back, then they are offered to continue or start over', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+    await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     await u.says('เมนู');
     const again = await u.taps('ลงทะเบียน OTOP');
@@ -259,8 +257,7 @@ describe('ways out: back, cancel, help, language, resume', () => {
 
   it('when a user returns weeks later mid-journey, then they are welcomed back before their message is used', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+    await openAndConsent(u);
     await bot.rt.models.Session.updateOne({ _id: u.id }, { $set: { lastEventAt: new Date(Date.now() - 21 * 86_400_000) } });
     const back = await u.says('สมศรี ใจดี');
     expect(back.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่']));

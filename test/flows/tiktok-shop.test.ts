@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeData } from '../../src/bot/messages.js';
 import { startTestBot, type ChatUser, type TestBot } from '../support/bot.js';
-import { bubbles, bubbleTexts, daysLater, expectTaskCard, expectWithinLineLimits, registerProducer, resetClock } from './marketplace-helpers.js';
+import { bubbles, bubbleTexts, daysLater, expectTaskCard, expectWithinLineLimits, registerProducer, resetClock, TH, EN } from './marketplace-helpers.js';
 
 let bot: TestBot;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ afterEach(() => {
   expect(bot.fake.schemaErrors()).toEqual([]);
 });
 
-const TH: [string, string, string] = ['ทำแล้ว ✅', 'ขอความช่วยเหลือ', 'ไว้ทำทีหลัง'];
-const EN: [string, string, string] = ['Done ✅', 'Get help', 'Later'];
 const SELLER_CENTER = 'https://seller-th.tiktok.com';
 
 const STEPS_TH = [
