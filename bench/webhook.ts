@@ -15,10 +15,10 @@ import { messagingApi, middleware, type webhook } from '@line/bot-sdk';
 import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/core/logger.js';
 import { projectRoot } from '../src/core/paths.js';
-import { startEmbeddedDatabase } from '../src/core/db/embedded.js';
+import { startEmbeddedDatabase } from '../dev/embedded-db.js';
 import { createRuntime } from '../src/app/runtime.js';
 import { createWebApp } from '../src/app/web.js';
-import { FakeLine } from '../src/local/fake-line/server.js';
+import { FakeLine } from '../dev/fake-line/server.js';
 import { sign } from '../src/webhook/signature.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);

@@ -1,15 +1,16 @@
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './core/db/embedded.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { projectRoot } from './core/paths.js';
 import { createRuntime } from './app/runtime.js';
 import { createWebApp } from './app/web.js';
 import { startWorker } from './app/worker.js';
 import { housekeepingJobs } from './jobs/housekeeping.js';
-import { LocalLine, localModeWanted } from './local/standin.js';
-import { mountSimulator, SIMULATOR_PATH } from './local/simulator/router.js';
-import { seedLocalSamples } from './local/sample-data.js';
+import { localModeWanted } from './config/mode.js';
+
+// Dev tools (LINE stand-in, simulator, embedded database) are loaded only when used, so a
+// production-only install (npm ci --omit=dev) never needs their dependencies.
+type EmbeddedDatabase = import('../dev/embedded-db.js').EmbeddedDatabase;
 
 type Role = 'web' | 'worker' | 'all';
 
@@ -18,7 +19,7 @@ type Role = 'web' | 'worker' | 'all';
  * `npm start` runs both in one process on the embedded database).
  *
  * Local mode: `all` with neither LINE_CHANNEL_SECRET nor LINE_CHANNEL_ACCESS_TOKEN set, and
- * NODE_ENV not production, starts a LINE stand-in (src/local/standin.ts) with generated
+ * NODE_ENV not production, starts a LINE stand-in (dev/standin.ts) with generated
  * credentials and serves the chat simulator at /simulator. Everything else is unchanged.
  */
 async function main(): Promise<void> {
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   if (!['web', 'worker', 'all'].includes(role)) fail(`unknown role "${role}" (use web, worker or all)`);
 
   // Local mode: no LINE account needed; the stand-in plays LINE (the bot's code path is unchanged).
-  const local = role === 'all' && localModeWanted(process.env) ? await LocalLine.start({}, process.env) : undefined;
+  const local = role === 'all' && localModeWanted(process.env) ? await (await import('../dev/standin.js')).LocalLine.start({}, process.env) : undefined;
 
   let config: Config;
   try {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   let mongoUri = config.MONGODB_URI;
   if (!mongoUri) {
     const dataDir = resolve(projectRoot, config.DATA_DIR);
+    const { startEmbeddedDatabase } = await import('../dev/embedded-db.js');
     embedded = await startEmbeddedDatabase({
       dataDir,
       cacheDir: join(projectRoot, '.cache'),
@@ -55,11 +57,13 @@ async function main(): Promise<void> {
 
   const rt = await createRuntime({ config, logger, mongoUri });
   if (local) {
+    const { seedLocalSamples } = await import('../dev/sample-data.js');
     const seeded = await seedLocalSamples(rt.models);
     if (seeded.trainings > 0) logger.info({ trainings: seeded.trainings }, 'local mode: added the sample trainings to the empty database');
   }
   const web = role === 'worker' ? undefined : createWebApp(rt);
-  if (web && local) mountSimulator(web.app, local);
+  const simulator = local ? await import('../dev/simulator/router.js') : undefined;
+  if (web && local && simulator) simulator.mountSimulator(web.app, local);
   const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);
   if (web) {
     const server = await web.listen(config.PORT, config.HOST);
@@ -67,9 +71,9 @@ async function main(): Promise<void> {
     logger.info({ port: config.PORT, role }, 'listening for LINE webhooks on /webhook');
     if (local) {
       const { origin } = local.attach(server, config.HOST);
-      const simulator = `${origin}${SIMULATOR_PATH}`;
-      logger.info({ simulator, lineStandIn: local.apiUrl }, `local mode (no LINE credentials): simulator: ${simulator}`);
-      if (process.stderr.isTTY) process.stderr.write(`\n  LINE chat simulator: ${simulator}\n\n`);
+      const page = `${origin}${simulator?.SIMULATOR_PATH ?? '/simulator'}`;
+      logger.info({ simulator: page, lineStandIn: local.apiUrl }, `local mode (no LINE credentials): simulator: ${page}`);
+      if (process.stderr.isTTY) process.stderr.write(`\n  LINE chat simulator: ${page}\n\n`);
     }
   }
 

@@ -10,11 +10,12 @@
  */
 import { join, resolve } from 'node:path';
 import { connectDatabase } from '../core/db/connection.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../core/db/embedded.js';
 import { ensureIndexes } from '../core/db/models.js';
 import { createTrainingModels } from '../core/db/schemas/training.js';
 import { projectRoot } from '../core/paths.js';
 import { seedTrainings } from '../features/training/seed.js';
+
+type EmbeddedDatabase = import('../../dev/embedded-db.js').EmbeddedDatabase;
 
 /** MONGODB_URI, or an embedded database started the way src/main.ts does it. */
 async function openDatabaseUri(
@@ -26,6 +27,7 @@ async function openDatabaseUri(
     if (!/^mongodb(\+srv)?:\/\//.test(fromEnv)) throw new Error('MONGODB_URI must start with mongodb:// or mongodb+srv://');
     return { uri: fromEnv };
   }
+  const { startEmbeddedDatabase } = await import('../../dev/embedded-db.js');
   const embedded = await startEmbeddedDatabase({
     dataDir: resolve(projectRoot, env['DATA_DIR']?.trim() || '.data'),
     cacheDir: join(projectRoot, '.cache'),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/paths.js';
-import { FakeLine } from '../../src/local/fake-line/server.js';
+import { FakeLine } from '../../dev/fake-line/server.js';
 import { freePort, runProgram, type Run } from '../support/process.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { ev, signedBody } from '../support/events.js';

@@ -1,5 +1,5 @@
 /**
- * Embedded database (src/core/db/embedded.ts) and the per-file test databases (test/support/db.ts).
+ * Embedded database (dev/embedded-db.ts) and the per-file test databases (test/support/db.ts).
  *
  * ── FerretDB 1.24.2 (SQLite backend) compatibility probe, through mongoose 9.12 / mongodb driver 7.8 ──
  * The "compatibility probe" tests below pin this down; when the server is FerretDB they assert exactly
@@ -56,7 +56,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDatabase } from '../../src/core/db/embedded.js';
+import { startEmbeddedDatabase } from '../../dev/embedded-db.js';
 import { databaseName, freshDatabase, withDatabase, type FreshDatabase } from '../support/db.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -307,7 +307,7 @@ describe('startEmbeddedDatabase', () => {
   for (const how of ['exits without calling stop()', 'is sent SIGTERM'] as const) {
     it(`when the parent process ${how}, then the database process goes away too`, async () => {
       const script = `
-        const { startEmbeddedDatabase } = await import(${JSON.stringify(path.join(projectRoot, 'src/core/db/embedded.ts'))});
+        const { startEmbeddedDatabase } = await import(${JSON.stringify(path.join(projectRoot, 'dev/embedded-db.ts'))});
         const db = await startEmbeddedDatabase(${JSON.stringify({ dataDir: path.join(dataDir, 'child'), cacheDir, projectRoot })});
         console.log('URI ' + db.uri);
         ${how === 'is sent SIGTERM' ? 'setInterval(() => {}, 1000);' : 'process.exit(0);'}

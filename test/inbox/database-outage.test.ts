@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { createWebApp, type WebApp } from '../../src/app/web.js';
 import { loadConfig } from '../../src/config/env.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/core/db/embedded.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../dev/embedded-db.js';
 import { createLogger } from '../../src/core/logger.js';
 import { projectRoot } from '../../src/core/paths.js';
-import { FakeLine } from '../../src/local/fake-line/server.js';
+import { FakeLine } from '../../dev/fake-line/server.js';
 import { ev, signedBody } from '../support/events.js';
 import { TEST_SECRET, TEST_TOKEN } from '../support/bot.js';
 

@@ -3,7 +3,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { LineDeliveryError, LineGateway, type DeliveryFailure } from '../../src/line/gateway.js';
 import { LinePayloadError } from '../../src/line/limits.js';
 import { text } from '../../src/bot/messages.js';
-import { FakeLine } from '../../src/local/fake-line/server.js';
+import { FakeLine } from '../../dev/fake-line/server.js';
 
 const TOKEN = 'gw-token';
 let fake: FakeLine;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeLine, type SentMessage } from '../../src/local/fake-line/server.js';
-import { findOpenApiDir } from '../../src/local/fake-line/openapi-validator.js';
+import { FakeLine, type SentMessage } from '../../dev/fake-line/server.js';
+import { findOpenApiDir } from '../../dev/fake-line/openapi-validator.js';
 
 const TOKEN = 'test-channel-access-token';
 const ALICE = 'U1111111111111111111111111111111a';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTranslator } from '../../src/core/i18n.js';
 import { projectRoot } from '../../src/core/paths.js';
-import { FakeLine } from '../../src/local/fake-line/server.js';
+import { FakeLine } from '../../dev/fake-line/server.js';
 import { freePort, runProgram, type Run } from '../support/process.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalLine, LocalModeRefusedError, localModeWanted, normaliseAction, type BotEntry } from '../../src/local/standin.js';
+import { LocalLine, LocalModeRefusedError, localModeWanted, normaliseAction, type BotEntry } from '../../dev/standin.js';
 import { sign } from '../../src/webhook/signature.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { startLocalBot, type LocalBot } from '../browser/support/local-bot.js';

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { createWebApp, type WebApp } from '../../src/app/web.js';
-import { FakeLine, type SentMessage } from '../../src/local/fake-line/server.js';
+import { FakeLine, type SentMessage } from '../../dev/fake-line/server.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 import { ev, signedBody } from './events.js';
 

@@ -2,7 +2,7 @@
  * vitest globalSetup: makes one MongoDB-compatible server available to every test file.
  *
  * - MONGODB_URI set: use it as is (nothing is started or stopped).
- * - otherwise: start the embedded database (see src/core/db/embedded.ts) with its data in a fresh
+ * - otherwise: start the embedded database (see dev/embedded-db.ts) with its data in a fresh
  *   temporary directory (removed at teardown) and the FerretDB binary cached in <projectRoot>/.cache.
  *
  * Test files read the base URI with `inject('mongoUri')`; test/support/db.ts gives each file its
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedDatabase } from '../../src/core/db/embedded.js';
+import { startEmbeddedDatabase } from '../../dev/embedded-db.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -11,9 +11,9 @@ import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
 import { createWebApp, type WebApp } from '../../../src/app/web.js';
-import { LocalLine } from '../../../src/local/standin.js';
-import { mountSimulator, SIMULATOR_PATH } from '../../../src/local/simulator/router.js';
-import { seedLocalSamples } from '../../../src/local/sample-data.js';
+import { LocalLine } from '../../../dev/standin.js';
+import { mountSimulator, SIMULATOR_PATH } from '../../../dev/simulator/router.js';
+import { seedLocalSamples } from '../../../dev/sample-data.js';
 import { freshDatabase, type FreshDatabase } from '../../support/db.js';
 
 export interface LocalBot {

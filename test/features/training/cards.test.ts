@@ -18,7 +18,7 @@ import {
 } from '../../../src/features/training/cards.js';
 import { TrainingService, type TrainingView } from '../../../src/features/training/training-service.js';
 import { checkMessages } from '../../../src/line/limits.js';
-import { findOpenApiDir, loadLineOpenApi } from '../../../src/local/fake-line/openapi-validator.js';
+import { findOpenApiDir, loadLineOpenApi } from '../../../dev/fake-line/openapi-validator.js';
 import { addTraining, openTrainingDb, type TrainingTestDb } from './helpers.js';
 
 let tdb: TrainingTestDb;

@@ -13,13 +13,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { projectRoot } from '../../core/paths.js';
+import { projectRoot } from '../../src/core/paths.js';
 import { SimulatorInputError, type FeedEntry, type LocalLine, type SimUser } from '../standin.js';
 
 export const SIMULATOR_PATH = '/simulator';
 
 /** The page's static files (plain HTML/CSS/JS, served as they are: no build step). */
-export const simulatorPublicDir = join(projectRoot, 'src', 'local', 'simulator', 'public');
+export const simulatorPublicDir = join(projectRoot, 'dev', 'simulator', 'public');
 
 function fontDir(): string | undefined {
   try {

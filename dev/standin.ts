@@ -19,7 +19,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sign } from '../webhook/signature.js';
+import { sign } from '../src/webhook/signature.js';
+import { isProduction, localModeWanted } from '../src/config/mode.js';
+
+export { isProduction, localModeWanted };
 import { FakeLine, type RecordedRequest, type SentMessage } from './fake-line/server.js';
 
 export type SimLanguage = 'th' | 'en';
@@ -114,14 +117,6 @@ const DEFAULT_NAMES: Record<SimLanguage, string[]> = {
 };
 
 /** True when `npm start` should run in local mode: no LINE credentials at all, not production. */
-export function localModeWanted(env: NodeJS.ProcessEnv): boolean {
-  const empty = (v: string | undefined) => v === undefined || v.trim() === '';
-  return empty(env['LINE_CHANNEL_SECRET']) && empty(env['LINE_CHANNEL_ACCESS_TOKEN']) && !isProduction(env);
-}
-
-export function isProduction(env: NodeJS.ProcessEnv): boolean {
-  return (env['NODE_ENV'] ?? '').trim() === 'production';
-}
 
 export class LocalModeRefusedError extends Error {
   constructor() {
