@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
+import { loadDotEnv } from './config/dotenv.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { startMetricsServer } from './app/metrics-server.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { projectRoot } from './core/paths.js';
 import { createRuntime } from './app/runtime.js';
@@ -23,6 +25,8 @@ type Role = 'web' | 'worker' | 'all';
  * credentials and serves the chat simulator at /simulator. Everything else is unchanged.
  */
 async function main(): Promise<void> {
+  // .env in the working directory, under what the environment already sets (see .env.example).
+  loadDotEnv();
   const role = (process.argv[2] ?? 'all') as Role;
   if (!['web', 'worker', 'all'].includes(role)) fail(`unknown role "${role}" (use web, worker or all)`);
 
@@ -31,7 +35,7 @@ async function main(): Promise<void> {
 
   let config: Config;
   try {
-    config = loadConfig(local ? local.configEnv(process.env) : process.env);
+    config = loadConfig(local ? local.configEnv(process.env) : process.env, { localMode: Boolean(local) });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -65,6 +69,8 @@ async function main(): Promise<void> {
   const simulator = local ? await import('../dev/simulator/router.js') : undefined;
   if (web && local && simulator) simulator.mountSimulator(web.app, local);
   const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);
+  const metricsServer = config.METRICS_PORT ? await startMetricsServer(rt.metrics, config.METRICS_PORT, config.METRICS_HOST, logger) : undefined;
+  if (metricsServer) logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics on /metrics');
   if (web) {
     const server = await web.listen(config.PORT, config.HOST);
     web.startSweeper();
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
     force.unref();
     local?.endStreams(); // open simulator pages would keep the web server from closing
     await web?.stop();
+    metricsServer?.close();
     await worker?.stop();
     await rt.close();
     await local?.close();

@@ -6,7 +6,8 @@ import { connectDatabase, type DatabaseHandle } from '../core/db/connection.js';
 import { createModels, ensureIndexes, type Models } from '../core/db/models.js';
 import { Sealer } from '../core/crypto.js';
 import { createTranslator, readLocales, type Translator } from '../core/i18n.js';
-import type { Logger } from '../core/logger.js';
+import { setLogPepper, userRef, type Logger } from '../core/logger.js';
+import { Metrics } from '../core/metrics.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
 import type { BotServices } from '../bot/context.js';
@@ -41,6 +42,7 @@ export interface Runtime {
   producers: ProducerStore;
   trainings: TrainingService;
   sealer: Sealer;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,17 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const db = await connectDatabase(opts.mongoUri);
   const models = createModels(db.conn);
   await ensureIndexes(models);
+  const metrics = new Metrics({ conn: db.conn, quota: () => gateway.messageQuota() });
+
+  const sealer = new Sealer(encryptionKey(config, logger), config.DATA_ENCRYPTION_KEYS, {
+    // A value no key opens is shown as hidden; operators hear of it here and in the metrics.
+    onUnsealFailure: (f) => {
+      logger.error({ user: userRef(f.owner), field: f.field, keyId: f.keyId, err: f.reason }, 'sealed value could not be opened; shown as hidden');
+      metrics.unsealFailed(f.field);
+    },
+  });
+  // Log references are keyed by a secret derived from the key: unlinkable without it.
+  setLogPepper(sealer.logPepper);
 
   const translator = await createTranslator(join(projectRoot, 'locales'));
   const gateway = new LineGateway({
@@ -67,6 +80,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     timeoutMs: config.LINE_REQUEST_TIMEOUT_MS,
     logger,
     ...opts.gateway,
+    onRequest: (endpoint, status) => metrics.lineRequest(endpoint, status),
     onFailure: async (f) => {
       await models.DeliveryFailure.create({ ...f, at: new Date() });
     },
@@ -76,7 +90,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const inbox = new Inbox(models, ingest);
   const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
 
-  const sealer = new Sealer(encryptionKey(config, logger));
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
   const trainings = new TrainingService(models);
@@ -92,12 +105,22 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     onOfficer: officerHandler(models, producers),
   });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
-  const handler = createEventHandler(services, [
+  const handle = createEventHandler(services, [
     lifecycle(menu),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     fallbackHelp(menu),
   ]);
+  const handler: typeof handle = async (event, meta) => {
+    try {
+      const outcome = await handle(event, meta);
+      metrics.eventHandled(outcome);
+      return outcome;
+    } catch (err) {
+      metrics.eventHandled('error');
+      throw err;
+    }
+  };
   const processor = new InboxProcessor({
     inbox,
     locks: new UserLocks(models, newOwnerId(), 30_000),
@@ -121,6 +144,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     producers,
     trainings,
     sealer,
+    metrics,
     async close() {
       await processor.stop();
       await db.close();
@@ -129,11 +153,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * The key that seals national ID numbers. Production must set DATA_ENCRYPTION_KEY (config refuses
- * to start without it); elsewhere a random key is made once and kept beside the local database.
+ * The key that seals national ID numbers. Outside local mode DATA_ENCRYPTION_KEY is required
+ * (config refuses to start without it), so instances never invent keys of their own; in local
+ * mode a random key is made once and kept beside the local database.
  */
 function encryptionKey(config: Config, logger: Logger): string {
   if (config.DATA_ENCRYPTION_KEY) return config.DATA_ENCRYPTION_KEY;
+  if (!config.localMode) throw new Error('DATA_ENCRYPTION_KEY is required outside local mode');
   const dir = resolve(projectRoot, config.DATA_DIR);
   const file = join(dir, 'dev-encryption.key');
   if (!existsSync(file)) {

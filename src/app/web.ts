@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { webhookRouter } from '../webhook/route.js';
@@ -19,6 +20,11 @@ export function createWebApp(rt: Runtime): WebApp {
   let sweeper: NodeJS.Timeout | undefined;
   let server: Server | undefined;
 
+  // Counted on the way out, whatever answered (signature check, storage, shutdown).
+  app.use('/webhook', (_req, res, next) => {
+    res.on('finish', () => rt.metrics.webhookAnswered(res.statusCode));
+    next();
+  });
   app.use(
     webhookRouter({
       channelSecret: rt.config.LINE_CHANNEL_SECRET,
@@ -33,6 +39,20 @@ export function createWebApp(rt: Runtime): WebApp {
     const ok = await rt.db.ping(1_000);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'database unavailable' });
   });
+
+  // Operators' metrics on the public port only with the bearer token (METRICS_TOKEN); without one
+  // configured the route does not exist here (use METRICS_PORT, bound to an internal address).
+  const token = rt.config.METRICS_TOKEN;
+  if (token) {
+    app.get('/metrics', async (req, res) => {
+      if (!bearerMatches(req.get('authorization'), token)) {
+        res.status(401).set('www-authenticate', 'Bearer').json({ message: 'metrics need the bearer token' });
+        return;
+      }
+      const { contentType, body } = await rt.metrics.render();
+      res.type(contentType).send(body);
+    });
+  }
 
   const sweep = async () => {
     try {
@@ -66,4 +86,10 @@ export function createWebApp(rt: Runtime): WebApp {
       });
     },
   };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The bot's configuration: the external contract other tools drive it through.
- * Every name is documented in .env.example. Parsing fails with one line naming the variable.
+ * Every name is documented in .env.example. Parsing fails with one line per bad variable, all at once.
  */
 const origin = (name: string) =>
   z
@@ -52,34 +52,72 @@ const schema = z.object({
   INBOX_SWEEP_SECONDS: intIn(1, 3600).default(15),
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
-  // 32 random bytes, base64 (`openssl rand -base64 32`). Encrypts national ID numbers at rest.
+  // 32 random bytes, base64 (`openssl rand -base64 32`). Seals national ID numbers at rest.
   DATA_ENCRYPTION_KEY: optionalNonEmpty.refine(
-    (v) => v === undefined || Buffer.from(v, 'base64').length === 32,
+    (v) => v === undefined || isKey(v),
     'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   ),
-})
-  .refine((c) => c.NODE_ENV !== 'production' || c.DATA_ENCRYPTION_KEY, {
-    path: ['DATA_ENCRYPTION_KEY'],
-    message: 'DATA_ENCRYPTION_KEY is required in production (openssl rand -base64 32)',
-  });
+  // Earlier keys, kept only to read values sealed with them until `npm run reseal` has run.
+  DATA_ENCRYPTION_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
+    .refine((keys) => keys.every(isKey), 'DATA_ENCRYPTION_KEYS must be a comma-separated list of 32-byte base64 keys'),
+  // Bearer token for GET /metrics on the web port; unset: /metrics is not served there.
+  METRICS_TOKEN: optionalNonEmpty.refine((v) => v === undefined || v.length >= 16, 'METRICS_TOKEN must be at least 16 characters'),
+  // A separate listener for /metrics without a token (any role), on METRICS_HOST (default 127.0.0.1).
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), intIn(1, 65535).optional()),
+  METRICS_HOST: z.string().trim().default('127.0.0.1'),
+});
 
-export type Config = z.infer<typeof schema>;
+function isKey(v: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) && Buffer.from(v, 'base64').length === 32;
+}
+
+export type Config = z.infer<typeof schema> & {
+  /** Local mode (dev stand-in for LINE): the only case a missing DATA_ENCRYPTION_KEY is allowed. */
+  localMode: boolean;
+};
 
 export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(message);
-    this.variable = variable;
+  /** Every variable with a problem, in the order of the schema. */
+  readonly variables: string[];
+  constructor(problems: readonly { variable: string; text: string }[]) {
+    // One line per problem, all at once: an operator fixes them in one round.
+    super(problems.map((p) => `configuration error: ${p.text}`).join('\n'));
+    this.variables = problems.map((p) => p.variable);
     this.name = 'ConfigError';
+  }
+  /** The first variable with a problem. */
+  get variable(): string {
+    return this.variables[0] ?? 'configuration';
   }
 }
 
-/** Parses the environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export interface LoadOptions {
+  /** Set by the entry point when it runs the local-mode stand-in. */
+  localMode?: boolean;
+}
+
+/** Parses the environment; throws one ConfigError listing every bad or missing variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Config {
+  const localMode = opts.localMode ?? false;
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const variable = String(issue.path[0] ?? 'configuration');
-  const text = issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
-  throw new ConfigError(variable, `configuration error: ${text}`);
+  const problems: { variable: string; text: string }[] = [];
+  if (!result.success) {
+    const seen = new Set<string>();
+    for (const issue of result.error.issues) {
+      const variable = String(issue.path[0] ?? 'configuration');
+      if (seen.has(variable)) continue;
+      seen.add(variable);
+      problems.push({ variable, text: issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}` });
+    }
+  }
+  const key = typeof env['DATA_ENCRYPTION_KEY'] === 'string' ? env['DATA_ENCRYPTION_KEY'].trim() : '';
+  if (!localMode && !key) {
+    // Without one shared key every instance would seal with a key of its own.
+    problems.push({ variable: 'DATA_ENCRYPTION_KEY', text: 'DATA_ENCRYPTION_KEY is required outside local mode (openssl rand -base64 32)' });
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return { ...result.data, localMode };
 }

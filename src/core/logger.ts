@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHmac, randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -38,12 +39,35 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Every line logged while an event is handled names it, so one conversation's trail can be followed.
+      mixin: () => {
+        const eventId = eventScope.getStore()?.eventId;
+        return eventId ? { eventId } : {};
+      },
     },
     destination,
   );
 }
 
-/** A short, stable, non-reversible reference to a LINE user for correlating log lines. */
+const eventScope = new AsyncLocalStorage<{ eventId: string }>();
+
+/** Runs `fn` with every log line inside it (any logger, any module) carrying `eventId`. */
+export function withEventId<T>(eventId: string, fn: () => T): T {
+  return eventScope.run({ eventId }, fn);
+}
+
+// Until the runtime sets the secret pepper, a random one: refs are then unlinkable, never guessable.
+let pepper: Buffer = randomBytes(32);
+
+/** Sets the secret that keys log references (derived from the encryption key by the runtime). */
+export function setLogPepper(secret: Buffer): void {
+  pepper = Buffer.from(secret);
+}
+
+/**
+ * A short, stable reference to a LINE user for correlating log lines: an HMAC with a secret
+ * pepper, so knowing a LINE id does not let anyone find that person in logs or erasure records.
+ */
 export function userRef(userId: string): string {
-  return createHash('sha256').update(userId).digest('base64url').slice(0, 10);
+  return createHmac('sha256', pepper).update(userId).digest('base64url').slice(0, 12);
 }

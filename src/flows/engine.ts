@@ -531,7 +531,7 @@ export class FlowEngine {
     if (!r.ok) return this.retry(ctx, flow, state, s, `validation:${r.errorKey}`, r.params, r.suggestions);
     if (s.sensitive) {
       // Sealed before it reaches the session document; only the masked form is shown.
-      return this.answer(ctx, flow, state, s, this.opts.sealer.seal(String(r.value)), r.display ?? '••••');
+      return this.answer(ctx, flow, state, s, this.opts.sealer.seal(String(r.value), { owner: ctx.userId, field: s.field.split('.').at(-1)! }), r.display ?? '••••');
     }
     return this.answer(ctx, flow, state, s, r.value, r.display);
   }

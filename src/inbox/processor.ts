@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../core/async.js';
-import { userRef, type Logger } from '../core/logger.js';
+import { userRef, withEventId, type Logger } from '../core/logger.js';
 import type { Inbox, LineEvent } from './inbox.js';
 import type { UserLocks } from './user-lock.js';
 
@@ -129,7 +129,11 @@ export class InboxProcessor {
     }
   }
 
-  private async processOne(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
+  private processOne(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
+    return withEventId(String(doc._id), () => this.processOneInScope(doc));
+  }
+
+  private async processOneInScope(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
     const { inbox, handler } = this.opts;
     const event = doc.payload as LineEvent;
     if (await inbox.isProcessed(doc._id)) {

@@ -38,6 +38,8 @@ export interface GatewayOptions {
   baseDelayMs?: number;
   /** Called for every message batch that could not be delivered (stored for operators). */
   onFailure?: (f: DeliveryFailure) => Promise<void> | void;
+  /** Called once per LINE request when it ends (metrics): endpoint name and HTTP status or why none. */
+  onRequest?: (endpoint: string, status: number | '2xx' | 'timeout' | 'network') => void;
   now?: () => number;
 }
 
@@ -67,6 +69,7 @@ export class LineGateway {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly onFailure?: GatewayOptions['onFailure'];
+  private readonly onRequest?: GatewayOptions['onRequest'];
   private readonly now: () => number;
 
   constructor(opts: GatewayOptions) {
@@ -79,6 +82,7 @@ export class LineGateway {
     this.maxAttempts = opts.maxAttempts ?? 4;
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.onFailure = opts.onFailure;
+    this.onRequest = opts.onRequest;
     this.now = opts.now ?? Date.now;
   }
 
@@ -143,7 +147,7 @@ export class LineGateway {
   async showLoading(userId: string, seconds = 10): Promise<void> {
     const loadingSeconds = Math.min(60, Math.max(5, Math.ceil(seconds / 5) * 5));
     try {
-      await withTimeout(this.client.showLoadingAnimation({ chatId: userId, loadingSeconds }), this.timeoutMs, 'loading animation');
+      await this.timed('loading', () => this.client.showLoadingAnimation({ chatId: userId, loadingSeconds }), 'loading animation');
     } catch (err) {
       this.log.debug({ err: describe(err) }, 'loading animation failed');
     }
@@ -152,7 +156,7 @@ export class LineGateway {
   /** The language set in the user's LINE app, when LINE tells us. */
   async getProfileLanguage(userId: string): Promise<string | undefined> {
     try {
-      const p = await withTimeout(this.client.getProfile(userId), this.timeoutMs, 'get profile');
+      const p = await this.timed('profile', () => this.client.getProfile(userId), 'get profile');
       return p.language;
     } catch (err) {
       this.log.debug({ err: describe(err) }, 'profile lookup failed');
@@ -167,11 +171,7 @@ export class LineGateway {
   /** Reply once; on any failure the caller falls back to push (replies take no retry key). */
   private async tryReply(target: ReplyTarget, messages: Message[]): Promise<boolean> {
     try {
-      await withTimeout(
-        this.client.replyMessage({ replyToken: target.replyToken!, messages }),
-        this.timeoutMs,
-        'reply',
-      );
+      await this.timed('reply', () => this.client.replyMessage({ replyToken: target.replyToken!, messages }), 'reply');
       return true;
     } catch (err) {
       const e = toDeliveryError(err);
@@ -198,7 +198,7 @@ export class LineGateway {
     const retryKey = randomUUID();
     for (let attempt = 1; ; attempt++) {
       try {
-        await withTimeout(call(retryKey), this.timeoutMs, what);
+        await this.timed(what, () => call(retryKey), what);
         return;
       } catch (err) {
         if (err instanceof HTTPFetchError && err.status === 409 && attempt > 1) return;
@@ -209,6 +209,27 @@ export class LineGateway {
         this.log.warn({ what, attempt, status: e.status, delayMs: Math.round(delay) }, 'LINE request failed, retrying');
         await sleep(delay);
       }
+    }
+  }
+
+  /** This month's message quota as LINE reports it (limit undefined: none set). */
+  async messageQuota(): Promise<{ limit?: number; used: number }> {
+    const [quota, used] = await Promise.all([
+      this.timed('quota', () => this.client.getMessageQuota(), 'message quota'),
+      this.timed('quota', () => this.client.getMessageQuotaConsumption(), 'message quota consumption'),
+    ]);
+    return { limit: quota.type === 'limited' ? quota.value : undefined, used: used.totalUsage };
+  }
+
+  /** Every LINE request goes through here: deadline, and one report of how it ended. */
+  private async timed<T>(endpoint: string, call: () => Promise<T>, what: string): Promise<T> {
+    try {
+      const result = await withTimeout(call(), this.timeoutMs, what);
+      this.onRequest?.(endpoint, '2xx'); // the SDK's plain calls do not expose the exact 2xx
+      return result;
+    } catch (err) {
+      this.onRequest?.(endpoint, err instanceof HTTPFetchError ? err.status : err instanceof TimeoutError ? 'timeout' : 'network');
+      throw err;
     }
   }
 

@@ -95,7 +95,8 @@ describe('a full registration', () => {
     expect(p).toMatchObject({ producerType: 'community_group', groupName: 'Ban Rim Tai Weavers', memberCount: 15, category: 'textile', products: ['silk scarf', 'cotton bag'], shops: ['tiktok', 'lazada'] });
     expect(p?.address?.subdistrict?.code).toBe('500701');
     expect(JSON.stringify(p)).not.toContain(VALID_ID);
-    expect(bot.rt.sealer.unseal(p!.nationalIdSealed!)).toBe(VALID_ID);
+    expect(bot.rt.sealer.unseal(p!.nationalIdSealed!, { owner: u.id, field: 'nationalId' })).toBe(VALID_ID);
+    expect(() => bot.rt.sealer.unseal(p!.nationalIdSealed!, { owner: 'Uanother', field: 'nationalId' })).toThrow();
   });
 });
 

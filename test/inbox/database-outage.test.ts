@@ -35,6 +35,7 @@ beforeAll(async () => {
     LINE_CHANNEL_ACCESS_TOKEN: TEST_TOKEN,
     LINE_API_BASE_URL: fake.url,
     LOG_LEVEL: 'silent',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
   });
   rt = await createRuntime({ config, logger: createLogger('silent'), mongoUri: `${db.uri.replace(/\/?$/, '')}/outage` });
   web = createWebApp(rt);

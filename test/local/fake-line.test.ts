@@ -533,4 +533,15 @@ describe('FakeLine message validation', () => {
       await plain.close();
     }
   });
+
+  it('when LINE definitions are absent, then loadingSeconds outside 5–60 or not a multiple of 5 still gets 400', async () => {
+    const plain = await FakeLine.start({ openapiDir: null, channelAccessToken: TOKEN });
+    try {
+      const c = new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL: plain.url });
+      for (const loadingSeconds of [0, 7, 65]) expect((await sdkError(c.showLoadingAnimation({ chatId: ALICE, loadingSeconds }))).status).toBe(400);
+      for (const loadingSeconds of [5, 60]) await c.showLoadingAnimation({ chatId: ALICE, loadingSeconds });
+    } finally {
+      await plain.close();
+    }
+  });
 });

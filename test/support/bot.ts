@@ -32,9 +32,10 @@ let userSeq = 0;
  * The whole bot as production runs it — express app, real database, LINE gateway — against the
  * fake LINE API. Each call gets its own database.
  */
-export async function startTestBot(label: string, env: Record<string, string> = {}, opts: { flowsDir?: string } = {}): Promise<TestBot> {
+export async function startTestBot(label: string, env: Record<string, string> = {}, opts: { flowsDir?: string; db?: FreshDatabase } = {}): Promise<TestBot> {
   const fake = await FakeLine.start({ channelAccessToken: TEST_TOKEN });
-  const db = await freshDatabase(label);
+  // Another bot's database: a second instance (e.g. restarted with other keys) on the same data.
+  const db = opts.db ?? (await freshDatabase(label));
   const config = loadConfig({
     NODE_ENV: 'test',
     LINE_CHANNEL_SECRET: TEST_SECRET,
@@ -77,7 +78,7 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     async close() {
       await web.stop();
       await rt.close();
-      await db.drop().catch(() => undefined);
+      if (!opts.db) await db.drop().catch(() => undefined);
       await fake.close();
     },
   };

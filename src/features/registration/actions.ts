@@ -12,8 +12,18 @@ export interface RegistrationDeps {
   erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
 }
 
+/**
+ * The national ID masked for display; a value no configured key opens shows as "hidden" (the
+ * sealer reports it) instead of failing the conversation.
+ */
+function maskedNationalId(p: Producer, sealer: Sealer, hidden: string): string | undefined {
+  if (!p.nationalIdSealed) return undefined;
+  const opened = sealer.tryUnseal(p.nationalIdSealed, { owner: p.userId, field: 'nationalId' });
+  return opened.ok ? maskNationalId(opened.value) : hidden;
+}
+
 /** Answers ← stored profile, so that registering again edits instead of starting from nothing. */
-function profileToAnswers(p: Producer, sealer: Sealer): { answers: Record<string, unknown>; display: Record<string, string> } {
+function profileToAnswers(p: Producer, sealer: Sealer, hidden: string): { answers: Record<string, unknown>; display: Record<string, string> } {
   const answers: Record<string, unknown> = {
     fullName: p.fullName,
     phone: p.phone,
@@ -30,7 +40,8 @@ function profileToAnswers(p: Producer, sealer: Sealer): { answers: Record<string
     consents: { registration: p.consents.registration, notices: p.consents.notices, sharing: p.consents.sharing },
   };
   const display: Record<string, string> = { phone: displayE164(p.phone), products: p.products.join(', ') };
-  if (p.nationalIdSealed) display.nationalId = maskNationalId(sealer.unseal(p.nationalIdSealed));
+  const masked = maskedNationalId(p, sealer, hidden);
+  if (masked) display.nationalId = masked;
   for (const [k, v] of Object.entries(answers)) if (v === undefined) delete answers[k];
   return { answers, display };
 }
@@ -42,7 +53,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
     'registration.begin': async ({ ctx, state }) => {
       const existing = await producers.get(ctx.userId);
       if (!existing || !existing.consents.registration) return;
-      const { answers, display } = profileToAnswers(existing, sealer);
+      const { answers, display } = profileToAnswers(existing, sealer, ctx.t('profile:hidden'));
       Object.assign(state.answers, answers);
       Object.assign(state.display, display);
       ctx.say(ctx.t('registration:alreadyRegistered'));
@@ -57,6 +68,10 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
       const sub = a('address.subdistrict') as { code: string; nameTh: string; nameEn: string; postcode?: string };
       const opcStars = Number(a('opc.stars') ?? 0);
       const sealedId = a('nationalId') as string | undefined;
+      const lookupOf = (sealed: string) => {
+        const opened = sealer.tryUnseal(sealed, { owner: ctx.userId, field: 'nationalId' });
+        return opened.ok ? sealer.lookup(opened.value) : undefined;
+      };
       const profile: ProducerProfile = {
         fullName: a('fullName') as string,
         phone: a('phone') as string,
@@ -75,7 +90,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
         opc: opcStars > 0 ? { stars: opcStars, roundYearBE: a('opc.roundYearBE') as number | undefined } : undefined,
         shops: ((a('shops') as string[]) ?? []).filter((s) => s !== 'none'),
         nationalIdSealed: sealedId,
-        nationalIdLookup: sealedId ? sealer.lookup(sealer.unseal(sealedId)) : undefined,
+        nationalIdLookup: sealedId ? lookupOf(sealedId) : undefined,
       };
       const consents = {
         registration: a('consents.registration') === true,
@@ -103,7 +118,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
         ...(p.otopRegistrationNumber ? [`${ctx.t('registration:field.otopNumber')}: ${p.otopRegistrationNumber}`] : []),
         ...(p.opc ? [`${ctx.t('registration:field.opc')}: ${'★'.repeat(p.opc.stars)}${p.opc.roundYearBE ? ` (${p.opc.roundYearBE})` : ''}`] : []),
         `${ctx.t('registration:field.shops')}: ${p.shops.length ? p.shops.map((s) => ctx.t(`registration:shop.${s}`)).join(', ') : ctx.t('registration:shop.none')}`,
-        ...(p.nationalIdSealed ? [`${ctx.t('registration:field.nationalId')}: ${maskNationalId(sealer.unseal(p.nationalIdSealed))}`] : []),
+        ...(p.nationalIdSealed ? [`${ctx.t('registration:field.nationalId')}: ${maskedNationalId(p, sealer, ctx.t('profile:hidden'))}`] : []),
         `${ctx.t('registration:field.consentNotices')}: ${yesNo(p.consents.notices)}`,
         `${ctx.t('registration:field.consentSharing')}: ${yesNo(p.consents.sharing)}`,
       ];

@@ -38,7 +38,7 @@ export async function startLocalBot(label: string, env: Record<string, string> =
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'otopbot-local-'));
   const local = await LocalLine.start({}, base);
   const db = await freshDatabase(label);
-  const config = loadConfig(local.configEnv({ ...base, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }));
+  const config = loadConfig(local.configEnv({ ...base, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }), { localMode: true });
   const rt = await createRuntime({ config, logger: createLogger(config.LOG_LEVEL), mongoUri: db.uri, gateway: { baseDelayMs: 10 } });
   await seedLocalSamples(rt.models);
   const web = createWebApp(rt);
