@@ -111,10 +111,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     engine.middleware(),
     fallbackHelp(menu),
   ]);
+  const eventLog = logger.child({ module: 'events' });
   const handler: typeof handle = async (event, meta) => {
+    const started = Date.now();
     try {
       const outcome = await handle(event, meta);
       metrics.eventHandled(outcome);
+      // Runs inside the processor's event scope: this line (like every other) carries the event id.
+      eventLog.debug({ type: event.type, outcome, ms: Date.now() - started }, 'event handled');
       return outcome;
     } catch (err) {
       metrics.eventHandled('error');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 
 /** A port nothing listens on right now (for a child process to take). */
 export const freePort = () =>
@@ -19,8 +20,14 @@ export interface Run {
 }
 
 /** Runs the built program (`node <main> ...args`) with only PATH and `env` in its environment. */
-export function runProgram(main: string, args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: 'pipe' });
+export function runProgram(main: string, args: string[], env: Record<string, string>, opts: { cwd?: string } = {}): Run {
+  // Not the project folder by default: a developer's .env there must not leak into the test.
+  return runCommand(process.execPath, [main, ...args], env, { cwd: opts.cwd ?? tmpdir() });
+}
+
+/** Runs any command with only PATH and `env` in its environment (e.g. `npm start`). */
+export function runCommand(command: string, args: string[], env: Record<string, string>, opts: { cwd?: string } = {}): Run {
+  const child = spawn(command, args, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: 'pipe', cwd: opts.cwd });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
