@@ -103,8 +103,14 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A failure while stopping still ends the process (with 1), never an unhandled rejection.
+  const stop = (signal: string) =>
+    void shutdown(signal).catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 function fail(line: string): never {

@@ -17,7 +17,7 @@ const codePoints = (s: string): number => [...s].length;
 // Full name
 // ---------------------------------------------------------------------------------------------
 
-const NAME_CHAR = /^[\p{Script=Thai}\p{Script=Latin}\p{M} .'\-]$/u;
+const NAME_CHAR = /^[\p{Script=Thai}\p{Script=Latin}\p{M} .'-]$/u;
 const NAME_LETTER = /[\p{Script=Thai}\p{Script=Latin}]/u;
 // Thai-script characters that are not letters of a name: ฿ ฯ ๏ ๚ ๛ and Thai digits (already ASCII).
 const THAI_NON_NAME = /[\u0E3F\u0E2F\u0E4F\u0E5A\u0E5B]/;

@@ -186,7 +186,7 @@ function readThaiRun(run: string, tokens: Token[], era: { value: Era }): boolean
 function tokenize(text: string): { tokens: Token[]; era: Era } | undefined {
   const tokens: Token[] = [];
   const era: { value: Era } = { value: undefined };
-  const re = /(\d+)|([\u0E01-\u0E4F.]+)|([a-z]+\.?)|([\s,/\-]+)|(.)/giu;
+  const re = /(\d+)|([\u0E01-\u0E4F.]+)|([a-z]+\.?)|([\s,/-]+)|(.)/giu;
   for (const m of text.matchAll(re)) {
     if (m[1]) tokens.push({ kind: 'num', text: m[1] });
     else if (m[2]) {
