@@ -65,12 +65,12 @@ async function main(): Promise<void> {
     const seeded = await seedLocalSamples(rt.models);
     if (seeded.trainings > 0) logger.info({ trainings: seeded.trainings }, 'local mode: added the sample trainings to the empty database');
   }
+  const metricsServer = config.METRICS_PORT ? await startMetricsServer(rt.metrics, config.METRICS_PORT, config.METRICS_HOST, logger) : undefined;
+  if (metricsServer) logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics on /metrics');
   const web = role === 'worker' ? undefined : createWebApp(rt);
   const simulator = local ? await import('../dev/simulator/router.js') : undefined;
   if (web && local && simulator) simulator.mountSimulator(web.app, local);
   const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);
-  const metricsServer = config.METRICS_PORT ? await startMetricsServer(rt.metrics, config.METRICS_PORT, config.METRICS_HOST, logger) : undefined;
-  if (metricsServer) logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics on /metrics');
   if (web) {
     const server = await web.listen(config.PORT, config.HOST);
     web.startSweeper();

@@ -175,9 +175,13 @@ describe('npm start', () => {
 });
 
 describe('the worker process', () => {
-  it('when it starts, then it connects, schedules its jobs, and stops cleanly on SIGTERM', async () => {
-    const r = run(['worker'], { MONGODB_URI: fresh.uri, LINE_CHANNEL_SECRET: SECRET, LINE_CHANNEL_ACCESS_TOKEN: TOKEN, LINE_API_BASE_URL: fake.url, DATA_ENCRYPTION_KEY: KEY });
+  it('when it starts, then it connects, schedules its jobs, serves /metrics on the internal METRICS_PORT, and stops cleanly on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const r = run(['worker'], { MONGODB_URI: fresh.uri, LINE_CHANNEL_SECRET: SECRET, LINE_CHANNEL_ACCESS_TOKEN: TOKEN, LINE_API_BASE_URL: fake.url, DATA_ENCRYPTION_KEY: KEY, METRICS_PORT: String(metricsPort) });
     await r.waitFor(/worker started/);
+    const m = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(m.status).toBe(200);
+    expect(await m.text()).toContain('# TYPE otop_outbox_pending gauge');
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(r.out()).not.toContain('listening for LINE webhooks');
