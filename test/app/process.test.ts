@@ -2,7 +2,9 @@ import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sealer } from '../../src/core/crypto.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { FakeLine } from '../../dev/fake-line/server.js';
 import { freePort, runCommand, runProgram, type Run } from '../support/process.js';
@@ -125,6 +127,39 @@ describe('the web process', () => {
     expect(await ok.text()).toContain('# TYPE otop_events_waiting gauge');
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
+  }, 60_000);
+});
+
+describe('the re-seal command', () => {
+  it('when run after a rotation (new key primary, old key listed), then sealed values move to the new key and a second run finds nothing to do', async () => {
+    const oldKey = Buffer.alloc(32, 31).toString('base64');
+    const newKey = Buffer.alloc(32, 32).toString('base64');
+    const owner = 'U' + 'e'.repeat(32);
+    const conn = await mongoose.createConnection(fresh.uri).asPromise();
+    try {
+      const sealed = new Sealer(oldKey).seal('1103700012346', { owner, field: 'nationalId' });
+      const now = new Date();
+      await conn.collection('sessions').insertOne({ _id: owner as never, flow: { id: 'registration', answers: { nationalId: sealed } }, paused: {}, createdAt: now, updatedAt: now, rev: 1 });
+      const reseal = join(projectRoot, 'dist', 'src', 'cli', 'reseal.js');
+      const env = { MONGODB_URI: fresh.uri, DATA_ENCRYPTION_KEY: newKey, DATA_ENCRYPTION_KEYS: oldKey };
+      const first = runProgram(reseal, [], env);
+      expect(await first.exited).toBe(0);
+      expect(first.out()).toMatch(/reseal: 1 re-sealed with key \S+, 0 already current, 0 unreadable/);
+      expect(first.out()).not.toContain(owner);
+      const doc = await conn.collection('sessions').findOne({ _id: owner as never });
+      const now2 = (doc?.flow as { answers: { nationalId: string } }).answers.nationalId;
+      expect(new Sealer(newKey).unseal(now2, { owner, field: 'nationalId' })).toBe('1103700012346');
+      const second = runProgram(reseal, [], env);
+      expect(await second.exited).toBe(0);
+      expect(second.out()).toMatch(/reseal: 0 re-sealed with key \S+, 1 already current, 0 unreadable/);
+      // The old key dropped too early: reported, exit 2, value left untouched.
+      const wrong = runProgram(reseal, [], { MONGODB_URI: fresh.uri, DATA_ENCRYPTION_KEY: Buffer.alloc(32, 33).toString('base64') });
+      expect(await wrong.exited).toBe(2);
+      expect(wrong.out()).toContain('1 unreadable');
+    } finally {
+      await conn.collection('sessions').deleteOne({ _id: owner as never });
+      await conn.close();
+    }
   }, 60_000);
 });
 
