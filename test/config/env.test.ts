@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { projectRoot } from '../../src/core/paths.js';
 
 const KEY = Buffer.alloc(32, 9).toString('base64');
 const base = { LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 't', DATA_ENCRYPTION_KEY: KEY };
@@ -65,6 +69,12 @@ describe('loadConfig', () => {
     const old = Buffer.alloc(32, 1).toString('base64');
     const older = Buffer.alloc(32, 2).toString('base64');
     expect(loadConfig({ ...base, DATA_ENCRYPTION_KEYS: ` ${old}, ${older} ` }).DATA_ENCRYPTION_KEYS).toEqual([old, older]);
+  });
+
+  it('when .env.example is copied to .env unchanged, then it is a valid local-mode configuration', () => {
+    const env = parseEnv(readFileSync(join(projectRoot, '.env.example'), 'utf8'));
+    expect(loadConfig(env, { localMode: true })).toMatchObject({ PORT: 3000, DATA_ENCRYPTION_KEYS: [], METRICS_HOST: '127.0.0.1' });
+    expect(configError(env).variables).toEqual(['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN', 'DATA_ENCRYPTION_KEY']);
   });
 
   it('when a base URL has a trailing slash, then it is kept as an origin', () => {
