@@ -49,8 +49,13 @@ export function createWebApp(rt: Runtime): WebApp {
         res.status(401).set('www-authenticate', 'Bearer').json({ message: 'metrics need the bearer token' });
         return;
       }
-      const { contentType, body } = await rt.metrics.render();
-      res.type(contentType).send(body);
+      try {
+        const { contentType, body } = await rt.metrics.render();
+        res.type(contentType).send(body);
+      } catch (err) {
+        rt.logger.warn({ err: (err as Error).message }, 'metrics not collected');
+        res.status(503).json({ message: 'metrics unavailable' });
+      }
     });
   }
 

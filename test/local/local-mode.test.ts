@@ -92,11 +92,12 @@ describe('npm start without LINE credentials', () => {
     }
   }, 60_000);
 
-  it('when NODE_ENV is production and no LINE credentials are set, then local mode is refused: it stops with one line naming the variable', async () => {
+  it('when NODE_ENV is production and no LINE credentials are set, then local mode is refused: it stops with one line per missing variable', async () => {
     const r = run({ NODE_ENV: 'production', MONGODB_URI: fresh.uri });
     expect(await r.exited).toBe(1);
-    expect(r.out().trim().split('\n')).toHaveLength(1);
-    expect(r.out()).toContain('LINE_CHANNEL_SECRET');
+    const lines = r.out().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const [i, v] of ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN', 'DATA_ENCRYPTION_KEY'].entries()) expect(lines[i]).toContain(v);
     expect(r.out()).not.toContain('simulator');
   });
 
@@ -110,6 +111,7 @@ describe('npm start without LINE credentials', () => {
       LINE_CHANNEL_SECRET: 'real-secret',
       LINE_CHANNEL_ACCESS_TOKEN: 'real-token',
       LINE_API_BASE_URL: fake.url,
+      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 41).toString('base64'),
     });
     try {
       await r.waitFor(/listening for LINE webhooks/);
