@@ -9,6 +9,7 @@
  * samples in place (dates move along with today), it never duplicates them.
  */
 import { join, resolve } from 'node:path';
+import { loadDotEnv } from '../config/dotenv.js';
 import { connectDatabase } from '../core/db/connection.js';
 import { ensureIndexes } from '../core/db/models.js';
 import { createTrainingModels } from '../core/db/schemas/training.js';
@@ -38,6 +39,7 @@ async function openDatabaseUri(
 }
 
 async function main(): Promise<void> {
+  loadDotEnv(); // the same .env the bot reads
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
   const { uri, embedded } = await openDatabaseUri(process.env, log);
   try {
