@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
 import type { BotServices } from '../bot/context.js';
-import { fallbackHelp, lifecycle, type MenuProvider } from '../bot/core-handlers.js';
+import { fallbackHelp, lifecycle, smallTalk, type MenuProvider } from '../bot/core-handlers.js';
 import { Inbox } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
@@ -96,6 +96,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lifecycle(menu),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
+    smallTalk(menu, (typed) => (engine.means(typed, 'greeting') ? 'greeting' : engine.means(typed, 'thanks') ? 'thanks' : undefined)),
     fallbackHelp(menu),
   ]);
   const processor = new InboxProcessor({

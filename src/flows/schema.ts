@@ -114,6 +114,11 @@ const choiceStep = z
     source: z.string().optional(),
     multiple: z.boolean().default(false),
     optional: z.boolean().default(false),
+    /**
+     * Consent, erasure and other answers that must mean exactly what the person said: only the
+     * buttons or an option's exact wording count; nothing close, nothing negated.
+     */
+    strict: z.boolean().default(false),
     resets: z.array(fieldPath).default([]),
     /** Also accept a shared LINE location here: run the action, then follow `next` of this. */
     acceptLocation: z.object({ field: fieldPath, action: z.string(), label: key, next: transition }).strict().optional(),
@@ -216,6 +221,8 @@ export const flowSchema = z
         order: z.number().int(),
         label: key,
         keywords: z.array(z.string().min(1)).default([]),
+        /** The label once the user has completed the journey (e.g. "edit my registration"). */
+        doneLabel: key.optional(),
         /** Hidden journeys start by keyword or postback only. */
         hidden: z.boolean().default(false),
       })

@@ -209,11 +209,13 @@ describe('ways out: back, cancel, help, language, resume', () => {
     expect((await session(u.id)).flow?.answers.fullName).toBe('สมหญิง ใจดี');
   });
 
-  it('when the user cancels, then the journey ends and nothing personal is kept', async () => {
+  it('when the user cancels and confirms, then the journey ends and nothing personal is kept', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await u.says('สมศรี ใจดี');
-    const a = await u.says('ยกเลิก');
+    const ask = await u.says('ยกเลิก');
+    expect(ask.choices).toEqual(['ยกเลิกทั้งหมด', 'ย้อนกลับข้อเดียว', 'ทำต่อ']);
+    const a = await u.taps('ยกเลิกทั้งหมด');
     expect(a.text).toContain('ยกเลิก');
     expect(a.choices).toContain('ลงทะเบียน OTOP');
     const s = await session(u.id);
@@ -244,26 +246,38 @@ describe('ways out: back, cancel, help, language, resume', () => {
     expect((await session(u.id)).langChosen).toBe(true);
   });
 
-  it('when the user goes to the menu and comes back, then they are offered to continue or start over', async () => {
+  it('when the user goes to the menu and picks the journey again, then it goes straight on where they were', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     await u.says('เมนู');
     const again = await u.taps('ลงทะเบียน OTOP');
-    expect(again.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่']));
+    expect(again.text).toContain('ต่อจากที่ค้างไว้');
+    expect(again.text).toContain('เบอร์มือถือ');
+    expect(again.choices).not.toContain('ทำต่อจากเดิม');
+  });
+
+  it('when the user types the journey name again, then they choose between continuing and a clearly labelled start from the top', async () => {
+    const u = bot.user();
+    await openAndConsent(u);
+    await u.says('สมศรี ใจดี');
+    await u.says('เมนู');
+    const again = await u.says('ลงทะเบียน');
+    expect(again.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่ตั้งแต่ต้น']));
+    expect(again.text).toContain('คำตอบเดิมยังอยู่');
     const resumed = await u.taps('ทำต่อจากเดิม');
     expect(resumed.text).toContain('เบอร์มือถือ');
   });
 
-  it('when a user returns weeks later mid-journey, then they are welcomed back before their message is used', async () => {
+  it('when a user returns weeks later mid-journey, then they are welcomed back and what they typed is kept, not discarded', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await bot.rt.models.Session.updateOne({ _id: u.id }, { $set: { lastEventAt: new Date(Date.now() - 21 * 86_400_000) } });
     const back = await u.says('สมศรี ใจดี');
-    expect(back.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่']));
-    expect((await session(u.id)).flow?.answers.fullName).toBeUndefined();
-    const cont = await u.taps('ทำต่อจากเดิม');
-    expect(cont.text).toContain('ชื่อและนามสกุล');
+    expect(back.text).toContain('ยินดีต้อนรับกลับ');
+    expect(back.text).toContain('"สมศรี ใจดี"');
+    expect(back.text).toContain('เบอร์มือถือ');
+    expect((await session(u.id)).flow?.answers.fullName).toBe('สมศรี ใจดี');
   });
 
   it('when the flow file changed while the user was in a step that no longer exists, then they continue without a crash', async () => {
@@ -400,7 +414,8 @@ describe('buttons pressed twice or from old messages', () => {
     const old = u.last.action('ยินยอม (อายุ 20+)') as { data: string };
     await u.says('ยกเลิก');
     const a = await u.postback(old.data);
-    expect(a.text).toContain('คำถามก่อนหน้า');
+    expect(a.text).toContain('จบหรือปิดไปแล้ว');
+    expect(a.text).not.toContain('คำถามล่าสุด');
     expect((await session(u.id)).flow).toBeNull();
   });
 });
