@@ -436,7 +436,15 @@ export class FlowEngine {
   private async finish(ctx: BotContext, flow: FlowDef): Promise<void> {
     this.close(ctx, flow);
     if (ctx.outbox.length === 0) ctx.say(ctx.t('common:flow.finished', { flow: ctx.t(flow.title) }));
-    ctx.offer(this.menuChoices(ctx));
+    // LINE shows only the last message's quick replies: the journey's own last buttons (e.g. the
+    // training cards' "my trainings") move there and win over the generic menu.
+    const own = [...ctx.outbox].reverse().find((m) => (m as { quickReply?: unknown }).quickReply);
+    const last = ctx.outbox.at(-1) as { quickReply?: unknown } | undefined;
+    if (own && last && own !== last) {
+      last.quickReply = (own as { quickReply?: unknown }).quickReply;
+      delete (own as { quickReply?: unknown }).quickReply;
+    }
+    if (!last?.quickReply) ctx.offer(this.menuChoices(ctx));
   }
 
   private async reprompt(ctx: BotContext, flow: FlowDef, state: FlowState): Promise<void> {
