@@ -321,3 +321,50 @@ describe('how long a registration takes', () => {
     expect(u.last.text).toContain('ลงทะเบียนเรียบร้อยแล้ว');
   });
 });
+
+describe('lists in a helpful order', () => {
+  async function untilProvince(u: ChatUser, lang: 'th' | 'en' = 'th'): Promise<void> {
+    if (lang === 'en') {
+      await u.follow();
+      await u.says('register');
+      for (const label of ['I agree (20+)', 'I agree', 'No, thanks']) await u.taps(label);
+      await u.says('Somsri Jaidee');
+      await u.says('0812345678');
+      await u.taps('Individual producer');
+      return;
+    }
+    await u.says('ลงทะเบียน');
+    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.says('สมศรี ใจดี');
+    await u.says('0812345678');
+    await u.taps('ผู้ผลิตรายเดียว');
+  }
+
+  it('when a new producer is asked the province, then the provinces with the most tambons come first, not alphabetical', async () => {
+    const u = bot.user();
+    await untilProvince(u);
+    const chips = u.last.choices;
+    expect(chips[1]).toBe('นครราชสีมา');
+    expect(chips).not.toContain('กระบี่');
+    expect(u.last.text).toContain('พิมพ์ชื่อได้เลย');
+  });
+
+  it('when a registered producer from Chiang Mai edits the province, then Chiang Mai and the northern provinces come first', async () => {
+    const u = bot.user();
+    await registerInThai(u);
+    await u.says('ลงทะเบียน');
+    await u.postback(JSON.stringify(u.last.messages).match(/"data":"([^"]*x=edit&s=province)"/)![1]!);
+    const chips = u.last.choices;
+    expect(chips[1]).toBe('เชียงใหม่');
+    expect(chips).toContain('เชียงราย');
+  });
+
+  it('when an English speaker gets the districts, then they are in English alphabetical order', async () => {
+    const u = bot.user(undefined, { language: 'en' });
+    await untilProvince(u, 'en');
+    await u.says('Chiang Mai');
+    const districts = u.last.choices.filter((c) => !/More|Previous|Back|Help|Cancel/.test(c));
+    expect(districts.length).toBeGreaterThan(5);
+    expect([...districts].sort((a, b) => a.localeCompare(b, 'en'))).toEqual(districts);
+  });
+});
