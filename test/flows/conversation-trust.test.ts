@@ -368,3 +368,15 @@ describe('lists in a helpful order', () => {
     expect([...districts].sort((a, b) => a.localeCompare(b, 'en'))).toEqual(districts);
   });
 });
+
+describe('the PDPA notice', () => {
+  it('when registration opens, then the notice comes in short bubbles with a link to the whole notice', async () => {
+    const u = bot.user();
+    const a = await u.says('ลงทะเบียน');
+    const texts = a.messages.map((m) => m.text ?? m.altText ?? '');
+    expect(a.messages.length).toBeGreaterThanOrEqual(4); // short parts + the consent question
+    for (const t of texts) expect([...t].length).toBeLessThanOrEqual(320);
+    expect(JSON.stringify(a.messages)).toContain('"label":"อ่านประกาศฉบับเต็ม"');
+    expect(a.text).toContain('สิทธิของคุณ');
+  });
+});
