@@ -586,6 +586,17 @@ export class FlowEngine {
         state.returnTo = state.step;
         return this.enter(ctx, flow, state, d.s!, { direct: true });
       }
+      case 'next': {
+        // A list finished by answering the next question (offerNext).
+        const then = s.type === 'text' ? this.offeredNext(flow, s) : undefined;
+        const items = 'field' in s ? getPath(state.answers, s.field) : undefined;
+        if (!then || s.type !== 'text' || !Array.isArray(items) || items.length === 0) return this.reprompt(ctx, flow, state);
+        const option = (await this.options(ctx, state, then)).find((o) => o.value === d.v);
+        if (!option) return this.reprompt(ctx, flow, state);
+        if (state.history.at(-1) !== state.step) state.history.push(state.step);
+        state.step = s.next as string;
+        return this.pick(ctx, flow, state, then, option);
+      }
       case 'confirm':
         if (s.type !== 'summary') return this.reprompt(ctx, flow, state);
         return this.answer(ctx, flow, state, s, undefined);
@@ -789,6 +800,14 @@ export class FlowEngine {
       case 'text': {
         const extra: Choice[] = [];
         const items = s.list ? ((getPath(state.answers, s.field) as string[] | undefined) ?? []) : [];
+        const then = items.length ? this.offeredNext(flow, s) : undefined;
+        if (then) {
+          // The next question's answers finish the list: "add more, or answer the next one".
+          for (const o of then.options ?? []) extra.push({ label: clip(ctx.t(o.label)), data: this.data(flow, state, { x: 'next', v: String(o.value) }) });
+          const body = `${ctx.t('common:flow.listSoFarThen', { items: items.join(', ') })}\n\n${ctx.t(then.prompt, p)}`;
+          ctx.say(body, [...extra, ...this.nav(ctx, state, QUICK_REPLY_MAX - extra.length)]);
+          return;
+        }
         if (items.length) extra.push({ label: ctx.t('common:nav.done'), data: this.data(flow, state, { x: 'done' }) });
         if (s.optional) extra.push({ label: ctx.t('common:nav.skip'), data: this.data(flow, state, { x: 'skip' }) });
         const body = items.length ? `${ctx.t(s.prompt, p)}\n\n${ctx.t('common:flow.listSoFar', { items: items.join(', ') })}` : ctx.t(s.prompt, p);
@@ -881,6 +900,13 @@ export class FlowEngine {
       body += `\n\n${ctx.t('common:flow.picked', { items: labels.join(', ') })}`;
     }
     ctx.say(body, [...choices, ...this.nav(ctx, state, QUICK_REPLY_MAX - choices.length)]);
+  }
+
+  /** The choice step a list hands over to (offerNext), if this step has one. */
+  private offeredNext(flow: FlowDef, s: Interactive): Extract<StepDef, { type: 'choice' }> | undefined {
+    if (s.type !== 'text' || !s.list || !s.offerNext || typeof s.next !== 'string') return undefined;
+    const next = stepOf(flow, s.next);
+    return next?.type === 'choice' && next.options && !next.multiple ? next : undefined;
   }
 
   /** Way-out buttons: back (when there is somewhere to go), help, cancel — as many as fit. */

@@ -204,6 +204,13 @@ function checkFlow(flow: FlowDef, registry: FlowRegistry, resources: Resources):
     if (step.type === 'action' && !step.end && !step.next && Object.keys(step.on).length === 0) {
       problems.push(`${where}an action step needs next, on or end: true`);
     }
+    if (step.type === 'text' && step.offerNext) {
+      const target = typeof step.next === 'string' ? flow.steps[step.next] : undefined;
+      if (!step.list) problems.push(`${where}offerNext needs list: true`);
+      if (!target || target.type !== 'choice' || !target.options || target.multiple) {
+        problems.push(`${where}offerNext needs next to be one step: a single choice with options`);
+      }
+    }
     if (step.type === 'text' && step.validator) {
       const name = typeof step.validator === 'string' ? step.validator : step.validator.name;
       if (!registry.validators.has(name)) problems.push(`${where}validator "${name}" is not registered`);

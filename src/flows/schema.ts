@@ -96,6 +96,12 @@ const textStep = z
     sensitive: z.boolean().default(false),
     /** Collect several items (comma or one per message) until the user taps "done". */
     list: z.boolean().default(false),
+    /**
+     * A list that ends by answering the next question: once an item is in, the list prompt also
+     * offers the next step's options (a choice with options); tapping one finishes the list and
+     * answers that question in one go, so adding items one by one costs no extra "done" tap.
+     */
+    offerNext: z.boolean().default(false),
     maxItems: z.number().int().min(1).max(50).default(20),
     /** Clear these answers when this one changes (dependent questions). */
     resets: z.array(fieldPath).default([]),

@@ -48,8 +48,8 @@ describe('registration in the simulator', () => {
     expect((await sim.lastBotTexts()).join('\n')).toContain('ริมใต้');
     await sim.tap('ใช่ ถูกต้อง');
 
-    await sim.tap('อาหาร');
     await sim.type('ข้าวกล้องหอมมะลิ, น้ำพริกเผา');
+    await sim.tap('อาหาร');
     await sim.tap('ยังไม่มี');
     await sim.screenshot('registration-02-summary');
     await sim.tap('ยืนยัน ถูกต้อง');

@@ -32,8 +32,8 @@ async function untilSummary(u: ChatUser): Promise<void> {
   await u.taps('ผู้ผลิตรายเดียว');
   await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
   await u.taps('ใช่ ถูกต้อง');
-  await u.taps('อาหาร');
   await u.says('น้ำพริกเผา');
+  await u.taps('อาหาร');
   await u.taps('ยังไม่มี');
   expect(u.last.text).toContain('ตรวจข้อมูลก่อนบันทึก');
 }
@@ -201,7 +201,6 @@ describe('free text that is not an answer', () => {
     await u.taps('ผู้ผลิตรายเดียว');
     await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
     await u.taps('ใช่ ถูกต้อง');
-    await u.taps('อาหาร');
     const a = await u.says('ไม่เข้าใจ');
     expect(a.text).toContain('ทีละบรรทัด');
     expect(a.text).not.toContain('จุลภาค');
@@ -378,5 +377,27 @@ describe('the PDPA notice', () => {
     for (const t of texts) expect([...t].length).toBeLessThanOrEqual(320);
     expect(JSON.stringify(a.messages)).toContain('"label":"อ่านประกาศฉบับเต็ม"');
     expect(a.text).toContain('สิทธิของคุณ');
+  });
+});
+
+describe('products one by one', () => {
+  it('when products are typed one per message, then each is added, and tapping the category finishes the list with no extra tap', async () => {
+    const u = bot.user();
+    await u.says('ลงทะเบียน');
+    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.says('สมศรี ใจดี');
+    await u.says('0812345678');
+    await u.taps('ผู้ผลิตรายเดียว');
+    await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
+    const ask = await u.taps('ใช่ ถูกต้อง');
+    expect(ask.text).not.toContain('จุลภาค');
+    await u.says('ข้าวกล้องหอมมะลิ');
+    const more = await u.says('น้ำพริกเผา');
+    expect(more.text).toContain('ที่ใส่แล้ว: ข้าวกล้องหอมมะลิ, น้ำพริกเผา');
+    expect(more.choices).toEqual(expect.arrayContaining(['อาหาร', 'ย้อนกลับ']));
+    const shops = await u.taps('อาหาร');
+    expect(shops.text).toContain('ร้านออนไลน์');
+    const answers = (await session(u.id)).flow?.answers;
+    expect(answers).toMatchObject({ products: ['ข้าวกล้องหอมมะลิ', 'น้ำพริกเผา'], category: 'food' });
   });
 });

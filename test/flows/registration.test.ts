@@ -69,8 +69,10 @@ describe('a full registration', () => {
     const confirm = await u.sharesLocation(18.9167, 98.9431, '123 Moo 4, Rim Tai, Mae Rim, Chiang Mai 50180, Thailand');
     expect(confirm.text).toContain('Rim Tai');
     await u.taps("Yes, that's right");
+    await u.says('silk scarf');
+    const more = await u.says('cotton bag'); // products one by one
+    expect(more.text).toContain('So far: silk scarf, cotton bag');
     await u.taps('Textiles & clothing');
-    await u.says('silk scarf\ncotton bag');
     await u.taps('TikTok Shop');
     expect(u.last.text).toContain('Selected: TikTok Shop');
     await u.taps('Lazada');
@@ -127,7 +129,7 @@ describe('the address typed in one message', () => {
     const confirm = await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
     expect(confirm.text).toContain('ริมใต้, แม่ริม, เชียงใหม่, 50180');
     const next = await u.taps('ใช่ ถูกต้อง');
-    expect(next.text).toContain('สินค้าหลัก');
+    expect(next.text).toContain('สินค้าของคุณชื่ออะไร');
     const answers = (await session(u.id)).flow?.answers as { address: { district: { nameTh: string } } };
     expect(answers.address.district.nameTh).toBe('แม่ริม');
   });
@@ -340,8 +342,8 @@ describe('consents', () => {
     for (const s of ['สมศรี ใจดี', '0812345678']) await u.says(s);
     await u.taps('ผู้ผลิตรายเดียว');
     for (const s of ['เชียงใหม่', 'แม่ริม', 'ริมใต้']) await u.says(s);
-    await u.taps('อาหาร');
     await u.says('น้ำพริก');
+    await u.taps('อาหาร');
     await u.taps('ยังไม่มี');
     await u.taps('ยืนยัน ถูกต้อง');
     expect((await producer(u.id))?.consents).toMatchObject({ registration: true, notices: false, sharing: false });

@@ -15,8 +15,8 @@ export async function registerInThai(u: ChatUser, o: { name?: string; phone?: st
     () => u.says('เชียงใหม่'),
     () => u.says('แม่ริม'),
     () => u.says('ริมใต้'),
-    () => u.taps('อาหาร'),
     () => u.says('ข้าวกล้องหอมมะลิ, น้ำพริกเผา'),
+    () => u.taps('อาหาร'),
     () => u.taps('ยังไม่มี'),
     () => u.taps('ยืนยัน ถูกต้อง'),
   ];
