@@ -401,3 +401,18 @@ describe('products one by one', () => {
     expect(answers).toMatchObject({ products: ['ข้าวกล้องหอมมะลิ', 'น้ำพริกเผา'], category: 'food' });
   });
 });
+
+describe('the consent journey ends when it hands over', () => {
+  it('when "withdraw registration" shows the delete button, then the consent journey is over (no "continue" later)', async () => {
+    const u = bot.user();
+    await registerInThai(u);
+    await u.says('ความยินยอม');
+    const a = await u.taps('การลงทะเบียน');
+    expect(a.choices).toContain('ลบข้อมูลของฉัน');
+    expect((await session(u.id)).flow).toBeNull();
+    expect((await session(u.id)).paused).toEqual({});
+    await u.says('เมนู');
+    const again = await u.says('ความยินยอม');
+    expect(again.choices).not.toContain('ทำต่อจากเดิม');
+  });
+});
