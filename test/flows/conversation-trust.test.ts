@@ -83,8 +83,11 @@ describe('buttons the bot never issued', () => {
     for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
-    await forge(u, 'v=sme_forged');
-    expect((await session(u.id)).flow?.answers.producerType).toBeUndefined();
+    await u.taps('ผู้ผลิตรายเดียว');
+    expect(u.last.choices).not.toContain('แม่ฮ่องสอน');
+    await forge(u, 'v=58'); // Mae Hong Son: a real province, but not a button on this page
+    expect((await session(u.id)).flow?.answers.address).toBeUndefined();
+    expect((await session(u.id)).flow?.step).toBe('province');
   });
 
   it('when an old "start over" button is tapped after more answers were given, then nothing is wiped and the user is asked', async () => {
@@ -127,7 +130,7 @@ describe('consent and erasure mean what the person said', () => {
   it('when a loose "ยินยอม" is typed at the first consent, then only the button or its exact words count', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    await u.says('ยินยอมค่ะ');
+    await u.says('ยินยอม 20+');
     expect((await session(u.id)).flow?.step).toBe('consent_registration');
     await u.says('ยินยอม (อายุ 20+) ค่ะ');
     expect((await session(u.id)).flow?.answers.consents).toEqual({ registration: true });
@@ -164,7 +167,7 @@ describe('consent and erasure mean what the person said', () => {
     for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
-    const a = await u.says('ผู้ผลิต');
+    const a = await u.says('รายเดียว');
     expect(a.text).toContain('หมายถึงข้อไหน');
     expect((await session(u.id)).flow?.answers.producerType).toBeUndefined();
   });
