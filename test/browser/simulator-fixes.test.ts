@@ -36,7 +36,7 @@ describe('simulator fixes', () => {
     const sim = await openSimulator();
     await sim.addUser('ทองดี มีสุข', 'th');
     await sim.type('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await sim.tap(label);
+    await sim.tap('ยินยอม (อายุ 20+)');
     await sim.type('ทองดี มีสุข');
     await sim.type('0812345678');
     await sim.tap('ผู้ผลิตรายเดียว');

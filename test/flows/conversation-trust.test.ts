@@ -26,7 +26,7 @@ async function forge(u: ChatUser, extra: string): Promise<void> {
 
 async function untilSummary(u: ChatUser): Promise<void> {
   await u.says('ลงทะเบียน');
-  for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+  await u.taps('ยินยอม (อายุ 20+)');
   await u.says('สมศรี ใจดี');
   await u.says('0812345678');
   await u.taps('ผู้ผลิตรายเดียว');
@@ -35,7 +35,24 @@ async function untilSummary(u: ChatUser): Promise<void> {
   await u.says('น้ำพริกเผา');
   await u.taps('อาหาร');
   await u.taps('ยังไม่มี');
+  await u.taps('ยินยอม');
+  await u.taps('ไม่ยินยอม');
   expect(u.last.text).toContain('ตรวจข้อมูลก่อนบันทึก');
+}
+
+/** Thai registration up to consent (2), which comes after the details. */
+async function untilNotices(u: ChatUser): Promise<void> {
+  await u.says('ลงทะเบียน');
+  await u.taps('ยินยอม (อายุ 20+)');
+  await u.says('สมศรี ใจดี');
+  await u.says('0812345678');
+  await u.taps('ผู้ผลิตรายเดียว');
+  await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
+  await u.taps('ใช่ ถูกต้อง');
+  await u.says('น้ำพริกเผา');
+  await u.taps('อาหาร');
+  await u.taps('ยังไม่มี');
+  expect((await session(u.id)).flow?.step).toBe('consent_notices');
 }
 
 describe('buttons the bot never issued', () => {
@@ -80,7 +97,7 @@ describe('buttons the bot never issued', () => {
   it('when a choice value that was not on the shown page is forged, then it is not accepted', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     await u.taps('ผู้ผลิตรายเดียว');
@@ -98,12 +115,12 @@ describe('buttons the bot never issued', () => {
     await u.says('ลงทะเบียน');
     const offer = u.last;
     await u.taps('ทำต่อจากเดิม');
-    await u.taps('ยินยอม');
-    await u.taps('ยินยอม');
+    await u.says('สมศรี ใจดี');
+    await u.says('0812345678');
     u.last = offer;
     const again = await u.taps('เริ่มใหม่ตั้งแต่ต้น');
     expect(again.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่ตั้งแต่ต้น']));
-    expect((await session(u.id)).flow?.answers.consents).toEqual({ registration: true, notices: true, sharing: true });
+    expect((await session(u.id)).flow?.answers).toMatchObject({ fullName: 'สมศรี ใจดี', phone: '+66812345678' });
   });
 
   it('when the store is asked to keep a profile without the registration consent, then it refuses and writes nothing', async () => {
@@ -119,8 +136,7 @@ describe('buttons the bot never issued', () => {
 describe('consent and erasure mean what the person said', () => {
   it('when "ยินยอมไม่ได้" is typed at the notices consent, then it is not taken as yes', async () => {
     const u = bot.user();
-    await u.says('ลงทะเบียน');
-    await u.taps('ยินยอม (อายุ 20+)');
+    await untilNotices(u);
     const a = await u.says('ยินยอมไม่ได้');
     expect(a.text).toContain('แตะปุ่มคำตอบ');
     expect((await session(u.id)).flow?.answers.consents).toEqual({ registration: true });
@@ -141,6 +157,14 @@ describe('consent and erasure mean what the person said', () => {
     await u.follow();
     await u.says('register');
     await u.taps('I agree (20+)');
+    await u.says('Somsri Jaidee');
+    await u.says('0812345678');
+    await u.taps('Individual producer');
+    await u.sharesLocation(18.9167, 98.9431, '123 Moo 4, Rim Tai, Mae Rim, Chiang Mai 50180, Thailand');
+    await u.taps("Yes, that's right");
+    await u.says('chilli paste');
+    await u.taps('Food');
+    await u.taps('None yet');
     await u.says('i agree not');
     expect((await session(u.id)).flow?.answers.consents).toEqual({ registration: true });
     await u.says('no, thanks');
@@ -164,7 +188,7 @@ describe('consent and erasure mean what the person said', () => {
   it('when an option is only close to what was typed, then "did you mean" is offered instead of picking it', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     const a = await u.says('รายเดียว');
@@ -186,7 +210,7 @@ describe('free text that is not an answer', () => {
   it('when "ไม่เข้าใจ" is typed at the name, then the question is explained with an example and nothing is stored', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     const a = await u.says('ไม่เข้าใจค่ะ');
     expect(a.text).toContain('เช่น สมศรี ใจดี');
     expect(a.choices).toEqual(expect.arrayContaining(['ช่วยเหลือ', 'ยกเลิก']));
@@ -198,7 +222,7 @@ describe('free text that is not an answer', () => {
   it('when "ไม่เข้าใจ" is typed at the products or asked back as a question, then nothing is saved as a product', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     await u.taps('ผู้ผลิตรายเดียว');
@@ -234,7 +258,7 @@ describe('free text that is not an answer', () => {
   it('when "สวัสดีค่ะ" is sent at the name question, then it is greeted back and not stored as the name', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     const a = await u.says('สวัสดีค่ะ');
     expect(a.text).toContain('ชื่อและนามสกุล');
     expect((await session(u.id)).flow?.answers.fullName).toBeUndefined();
@@ -245,7 +269,7 @@ describe('cancel, pauses and journeys that end', () => {
   it('when "ยกเลิก" is typed late in a registration, then it asks first and "back one" undoes only the last answer', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     const ask = await u.says('ยกเลิก');
@@ -329,14 +353,14 @@ describe('lists in a helpful order', () => {
     if (lang === 'en') {
       await u.follow();
       await u.says('register');
-      for (const label of ['I agree (20+)', 'I agree', 'No, thanks']) await u.taps(label);
+      await u.taps('I agree (20+)');
       await u.says('Somsri Jaidee');
       await u.says('0812345678');
       await u.taps('Individual producer');
       return;
     }
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     await u.taps('ผู้ผลิตรายเดียว');
@@ -381,13 +405,24 @@ describe('the PDPA notice', () => {
     expect(JSON.stringify(a.messages)).toContain('"label":"อ่านประกาศฉบับเต็ม"');
     expect(a.text).toContain('สิทธิของคุณ');
   });
+
+  it('when consent (1) is given, then the name is asked next; reminders and sharing are asked after the details and can be changed on the summary', async () => {
+    const u = bot.user();
+    await u.says('ลงทะเบียน');
+    const next = await u.taps('ยินยอม (อายุ 20+)');
+    expect(next.text).toContain('ชื่อและนามสกุล');
+    const v = bot.user();
+    await untilSummary(v);
+    expect(v.last.text).toContain('รับแจ้งเตือน');
+    expect(JSON.stringify(v.last.messages)).toContain('x=edit&s=consent_notices');
+  });
 });
 
 describe('products one by one', () => {
   it('when products are typed one per message, then each is added, and tapping the category finishes the list with no extra tap', async () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
-    for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ไม่ยินยอม']) await u.taps(label);
+    await u.taps('ยินยอม (อายุ 20+)');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     await u.taps('ผู้ผลิตรายเดียว');

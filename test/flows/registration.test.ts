@@ -58,8 +58,6 @@ describe('a full registration', () => {
     expect((await u.follow()).text).toContain('Welcome');
     await u.taps('Register (OTOP)');
     await u.taps('I agree (20+)');
-    await u.taps('I agree');
-    await u.taps('I agree');
     await u.says('Somchai Rakthai');
     await u.says('+66 81 234 5678');
     await u.taps('Community group');
@@ -76,7 +74,9 @@ describe('a full registration', () => {
     await u.taps('TikTok Shop');
     expect(u.last.text).toContain('Selected: TikTok Shop');
     await u.taps('Lazada');
-    const summary = await u.taps('Done');
+    await u.taps('Done');
+    await u.taps('I agree');
+    const summary = await u.taps('I agree');
     expect(summary.text).toContain('Ban Rim Tai Weavers');
     expect(summary.text).toContain('TikTok Shop, Lazada');
 
@@ -104,7 +104,7 @@ describe('a full registration', () => {
 /** Opens registration and gives the three consents. */
 async function openAndConsent(u: ChatUser): Promise<void> {
   await u.says('ลงทะเบียน');
-  for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+  await u.taps('ยินยอม (อายุ 20+)');
 }
 
 /** …then answers name, phone and producer type, stopping at the address question. */
@@ -146,8 +146,6 @@ describe('validators and retries', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ยินยอม');
-    await u.taps('ยินยอม');
     await u.says('สมศรี ใจดี');
     const bad = await u.says('02-123-4567');
     expect(bad.text).toContain('เบอร์บ้าน');
@@ -164,8 +162,6 @@ describe('validators and retries', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ยินยอม');
-    await u.taps('ยินยอม');
     if (_field === 'memberCount') {
       await u.says('สมศรี ใจดี');
       await u.says('0812345678');
@@ -243,7 +239,7 @@ describe('ways out: back, cancel, help, language, resume', () => {
     await u.taps('ยินยอม (อายุ 20+)');
     await u.says('ภาษา');
     const en = await u.taps('English');
-    expect(en.text).toContain('reminders');
+    expect(en.text).toContain('first name and surname');
     expect((await session(u.id)).lang).toBe('en');
     expect((await session(u.id)).langChosen).toBe(true);
   });
@@ -337,14 +333,14 @@ describe('consents', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ไม่ยินยอม');
-    await u.taps('ไม่ยินยอม');
     for (const s of ['สมศรี ใจดี', '0812345678']) await u.says(s);
     await u.taps('ผู้ผลิตรายเดียว');
     for (const s of ['เชียงใหม่', 'แม่ริม', 'ริมใต้']) await u.says(s);
     await u.says('น้ำพริก');
     await u.taps('อาหาร');
     await u.taps('ยังไม่มี');
+    await u.taps('ไม่ยินยอม');
+    await u.taps('ไม่ยินยอม');
     await u.taps('ยืนยัน ถูกต้อง');
     expect((await producer(u.id))?.consents).toMatchObject({ registration: true, notices: false, sharing: false });
   });
