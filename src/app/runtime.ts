@@ -11,7 +11,7 @@ import { Metrics } from '../core/metrics.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
 import type { BotServices } from '../bot/context.js';
-import { fallbackHelp, lifecycle, type MenuProvider } from '../bot/core-handlers.js';
+import { fallbackHelp, lifecycle, smallTalk, type MenuProvider } from '../bot/core-handlers.js';
 import { Inbox } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
@@ -92,7 +92,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
-  const trainings = new TrainingService(models);
+  const trainings = new TrainingService(models, {
+    // The registration consent (1) covers CDD's own programmes, training included.
+    eligible: async (userId) => (await producers.get(userId))?.consents.registration === true,
+    maxActivePerUser: config.TRAINING_MAX_ACTIVE_SIGNUPS,
+  });
   const featureDeps = { models, producers, sealer, progress, trainings, sessions };
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
@@ -109,6 +113,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lifecycle(menu),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
+    smallTalk(menu, (typed) => (engine.means(typed, 'greeting') ? 'greeting' : engine.means(typed, 'thanks') ? 'thanks' : undefined)),
     fallbackHelp(menu),
   ]);
   const eventLog = logger.child({ module: 'events' });

@@ -44,3 +44,19 @@ export function fallbackHelp(menu: MenuProvider): Middleware {
     await next();
   };
 }
+
+/** What a short message is when it is not a request: a greeting, a thank-you, or neither. */
+export type SmallTalk = (text: string) => 'greeting' | 'thanks' | undefined;
+
+/**
+ * "สวัสดีค่ะ", "ขอบคุณค่ะ" outside a journey: answered kindly with the menu, not with
+ * "I don't understand" (inside a journey the flow engine answers and repeats its question).
+ */
+export function smallTalk(menu: MenuProvider, kind: SmallTalk): Middleware {
+  return async (ctx, next) => {
+    const typed = ctx.text;
+    const k = typed === undefined ? undefined : kind(typed);
+    if (!k) return next();
+    ctx.say(ctx.t(k === 'greeting' ? 'common:talk.greeting' : 'common:talk.thanks'), menu(ctx));
+  };
+}

@@ -48,6 +48,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().trim().min(1).default('.data'),
   SESSION_IDLE_DAYS: intIn(1, 365).default(60),
+  // Upcoming trainings one person may hold at once (seats and waiting places together).
+  TRAINING_MAX_ACTIVE_SIGNUPS: intIn(1, 50).default(3),
   INBOX_CONCURRENCY: intIn(1, 256).default(16),
   INBOX_SWEEP_SECONDS: intIn(1, 3600).default(15),
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),

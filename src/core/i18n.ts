@@ -28,13 +28,18 @@ export function readLocales(dir: string): Resources {
 }
 
 /** Flattens a namespace's nested keys into `ns:a.b.c` strings (for parity and flow checks). */
+const PLURAL_SUFFIX = /_(zero|one|two|few|many|other)$/;
+
+/** Every key of a language as "namespace:path" (plural forms counted once, without their suffix). */
 export function flattenKeys(resources: Resources, lang: string): Set<string> {
   const out = new Set<string>();
   const walk = (node: unknown, prefix: string) => {
     if (node && typeof node === 'object' && !Array.isArray(node)) {
       for (const [k, v] of Object.entries(node)) walk(v, prefix.endsWith(':') ? `${prefix}${k}` : `${prefix}.${k}`);
     } else {
-      out.add(prefix);
+      // Plural forms ("left_one", "left_other") are one key for callers: languages have different
+      // forms (Thai only "other"), so they are compared and looked up without the suffix.
+      out.add(prefix.replace(PLURAL_SUFFIX, ''));
     }
   };
   for (const [ns, tree] of Object.entries(resources[lang] ?? {})) walk(tree, `${ns}:`);

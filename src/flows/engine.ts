@@ -2,6 +2,8 @@ import type { webhook } from '@line/bot-sdk';
 import type { Sealer } from '../core/crypto.js';
 import type { Lang } from '../core/i18n.js';
 import { compactForMatch, normalizeInput, similarity } from '../core/text/normalize.js';
+import { isNegated, isPhrase } from '../core/text/meaning.js';
+import { truncateGraphemes } from '../core/text/truncate.js';
 import { parseThaiDate, bangkokToday } from '../domain/validation/date.js';
 import type { Validated, Validator } from '../domain/validation/types.js';
 import { splitItems } from '../domain/validation/lists.js';
@@ -14,11 +16,12 @@ import { cardMessage, carouselMessage, summaryMessage, type SummaryRow } from '.
 import type { Condition, FlowDef, StepDef, Transition } from './schema.js';
 import { getPath, setPath, unsetPath } from './paths.js';
 import type { ProgressStore } from './progress.js';
+import { isJourneyDone } from './journey-done.js';
 
 /** What the user did, reduced to what a step can consume. */
 type Input =
   | { kind: 'text'; text: string }
-  | { kind: 'postback'; data: Record<string, string>; params?: Record<string, string> }
+  | { kind: 'postback'; raw: string; data: Record<string, string>; params?: Record<string, string> }
   | { kind: 'location'; latitude: number; longitude: number; address?: string; title?: string }
   | { kind: 'other' };
 
@@ -45,6 +48,11 @@ export interface EngineOptions {
  * Interprets flow files. Every journey is data (flows/*.yaml); this class knows step kinds,
  * global commands (back, cancel, help, language, officer, menu), resume and stale buttons.
  */
+/** A step by id, own properties only: "__proto__" or "constructor" from a forged postback is no step. */
+function stepOf(flow: FlowDef, id: string | undefined): StepDef | undefined {
+  return id !== undefined && Object.hasOwn(flow.steps, id) ? flow.steps[id] : undefined;
+}
+
 export class FlowEngine {
   private readonly flows: Map<string, FlowDef>;
   private readonly commandWords: Map<string, Command>;
@@ -69,8 +77,24 @@ export class FlowEngine {
       .filter((f) => f.menu && !f.menu.hidden)
       .sort((a, b) => a.menu!.order - b.menu!.order)
       .slice(0, QUICK_REPLY_MAX - 1)
-      .map((f) => ({ label: ctx.t(f.menu!.label), data: encodeData({ cmd: 'start', flow: f.id }) }))
+      .map((f) => ({ label: ctx.t(this.menuLabel(ctx, f)), data: encodeData({ cmd: 'start', flow: f.id, m: 1 }) }))
       .concat([{ label: ctx.t('common:nav.language'), data: encodeData({ cmd: 'language' }) }]);
+  }
+
+  private menuLabel(ctx: BotContext, f: FlowDef): string {
+    return isJourneyDone(ctx, f.id) && f.menu?.doneLabel ? f.menu.doneLabel : f.menu!.label;
+  }
+
+  /** Words for what people mean (flows/_conversation.yaml). */
+  get meaning() {
+    return this.opts.loaded.meaning;
+  }
+
+  /** The whole message is a greeting / thanks / "I don't understand" (polite endings ignored). */
+  means(raw: string, what: 'greeting' | 'thanks' | 'confused'): boolean {
+    if (isPhrase(raw, this.opts.loaded.meaning[what], this.opts.loaded.answers.politeEndings)) return true;
+    // A question asked back ("ต้องใส่ชื่อจริงไหม?") is not an answer either.
+    return what === 'confused' && /[?？]\s*$/.test(raw.trim()) && raw.trim().length > 1;
   }
 
   middleware(): Middleware {
@@ -101,7 +125,8 @@ export class FlowEngine {
         if (flow) return this.start(ctx, flow);
       }
       if (input.kind === 'postback' && input.data.f) {
-        ctx.say(ctx.t('common:flow.stale'), this.menuChoices(ctx));
+        // A button of a journey that is over (finished, cancelled, left): there is nothing to continue.
+        ctx.say(ctx.t('common:flow.staleClosed'), this.menuChoices(ctx));
         return;
       }
       return next();
@@ -121,30 +146,28 @@ export class FlowEngine {
           ctx.say(ctx.t('common:flow.gone'), this.menuChoices(ctx));
           return true;
         }
-        await this.start(ctx, target);
+        await this.start(ctx, target, { fromMenu: data.m === '1' });
         return true;
       }
       case 'resume': {
         const target = this.flows.get(data.flow ?? '');
-        const saved = target && (ctx.session.flow?.id === target.id ? ctx.session.flow : ctx.session.paused[target.id]);
+        const saved = target && this.saved(ctx, target);
         if (!target || !saved) {
-          ctx.say(ctx.t('common:flow.stale'), this.menuChoices(ctx));
+          ctx.say(ctx.t('common:flow.staleClosed'), this.menuChoices(ctx));
           return true;
         }
-        this.pauseActive(ctx, target.id);
-        delete ctx.session.paused[target.id];
-        ctx.session.flow = this.upgrade(ctx, target, saved);
-        ctx.say(ctx.t('common:flow.resumed', { flow: ctx.t(target.title) }));
-        // onResume (optional): e.g. a checklist's overview; a `goto` result continues elsewhere.
-        const r = target.onResume ? await this.runAction(ctx, target, ctx.session.flow, target.onResume, {}) : undefined;
-        if (r?.end) await this.finish(ctx, target);
-        else if (r?.goto) await this.enter(ctx, target, ctx.session.flow, r.goto);
-        else await this.enter(ctx, target, ctx.session.flow, ctx.session.flow.step, { direct: true });
+        await this.resume(ctx, target, saved);
         return true;
       }
       case 'restart': {
         const target = this.flows.get(data.flow ?? '');
         if (!target) return false;
+        const saved = this.saved(ctx, target);
+        if (saved && String(saved.turn) !== data.t) {
+          // An old "start over" button: the answers given since then are not thrown away unasked.
+          this.offerResume(ctx, target, saved);
+          return true;
+        }
         this.pauseActive(ctx, target.id);
         delete ctx.session.paused[target.id];
         if (ctx.session.flow?.id === target.id) ctx.session.flow = null;
@@ -163,7 +186,14 @@ export class FlowEngine {
         await this.back(ctx, flow, state);
         return true;
       case 'cancel':
-        if (state && flow) {
+        if (state && flow && state.history.length > 1 && data.sure !== '1') {
+          // "ยกเลิก" often means "undo that": ask before throwing away more than one answer.
+          ctx.say(ctx.t('common:flow.cancelAsk', { flow: ctx.t(flow.title), count: state.history.length }), [
+            { label: ctx.t('common:nav.cancelAll'), data: encodeData({ cmd: 'cancel', sure: 1 }) },
+            { label: ctx.t('common:nav.backOne'), data: encodeData({ cmd: 'back' }) },
+            { label: ctx.t('common:nav.continue'), data: encodeData({ cmd: 'continue' }) },
+          ]);
+        } else if (state && flow) {
           ctx.session.flow = null;
           delete ctx.session.paused[flow.id];
           ctx.say(ctx.t('common:flow.cancelled', { flow: ctx.t(flow.title) }), this.menuChoices(ctx));
@@ -177,7 +207,7 @@ export class FlowEngine {
         return true;
       case 'help':
         if (state && flow) {
-          const step = flow.steps[state.step];
+          const step = stepOf(flow, state.step);
           const help = step && 'help' in step && step.help ? step.help : 'common:flow.help';
           ctx.say(ctx.t(help, { flow: ctx.t(flow.title) }), [
             { label: ctx.t('common:nav.continue'), data: encodeData({ cmd: 'continue' }) },
@@ -228,22 +258,42 @@ export class FlowEngine {
     return best?.flow;
   }
 
-  /** Starting a journey: offer to continue if the user left it before. */
-  private async start(ctx: BotContext, flow: FlowDef): Promise<void> {
+  /** The user's unfinished place in `flow` (active or paused), if any. */
+  private saved(ctx: BotContext, flow: FlowDef): FlowState | undefined {
     const active = ctx.session.flow;
-    const saved = active?.id === flow.id ? active : ctx.session.paused[flow.id];
-    if (saved) {
-      this.offerResume(ctx, flow);
-      return;
-    }
+    if (active?.id === flow.id) return active;
+    return Object.hasOwn(ctx.session.paused, flow.id) ? ctx.session.paused[flow.id] : undefined;
+  }
+
+  /**
+   * Starting a journey the user left before: chosen from the menu, it goes straight on (they
+   * asked for it); typed, they are asked whether to continue or start over.
+   */
+  private async start(ctx: BotContext, flow: FlowDef, o: { fromMenu?: boolean } = {}): Promise<void> {
+    const saved = this.saved(ctx, flow);
+    if (saved && o.fromMenu) return this.resume(ctx, flow, saved);
+    if (saved) return this.offerResume(ctx, flow, saved);
     this.pauseActive(ctx);
     await this.begin(ctx, flow);
   }
 
-  private offerResume(ctx: BotContext, flow: FlowDef): void {
+  private async resume(ctx: BotContext, target: FlowDef, saved: FlowState): Promise<void> {
+    this.pauseActive(ctx, target.id);
+    delete ctx.session.paused[target.id];
+    ctx.session.flow = this.upgrade(ctx, target, saved);
+    ctx.say(ctx.t('common:flow.resumed', { flow: ctx.t(target.title) }));
+    // onResume (optional): e.g. a checklist's overview; a `goto` result continues elsewhere.
+    const r = target.onResume ? await this.runAction(ctx, target, ctx.session.flow, target.onResume, {}) : undefined;
+    if (r?.end) await this.finish(ctx, target);
+    else if (r?.goto) await this.enter(ctx, target, ctx.session.flow, r.goto);
+    else await this.enter(ctx, target, ctx.session.flow, ctx.session.flow.step, { direct: true });
+  }
+
+  /** "Start over" carries the turn it was offered at: a button older than the last answer asks again. */
+  private offerResume(ctx: BotContext, flow: FlowDef, saved: FlowState): void {
     ctx.say(ctx.t('common:flow.resumeOffer', { flow: ctx.t(flow.title) }), [
       { label: ctx.t('common:nav.resume'), data: encodeData({ cmd: 'resume', flow: flow.id }) },
-      { label: ctx.t('common:nav.restart'), data: encodeData({ cmd: 'restart', flow: flow.id }) },
+      { label: ctx.t('common:nav.restart'), data: encodeData({ cmd: 'restart', flow: flow.id, t: saved.turn }) },
       { label: ctx.t('common:nav.menu'), data: encodeData({ cmd: 'menu' }) },
     ]);
   }
@@ -287,8 +337,8 @@ export class FlowEngine {
     state.version = flow.version;
     state.display ??= {};
     state.turn = (state.turn ?? 0) + 1;
-    state.history = (state.history ?? []).filter((s) => flow.steps[s]);
-    if (!flow.steps[state.step] || !INTERACTIVE.has(flow.steps[state.step]!.type)) {
+    state.history = (state.history ?? []).filter((s) => stepOf(flow, s));
+    if (!stepOf(flow, state.step) || !INTERACTIVE.has(stepOf(flow, state.step)!.type)) {
       state.step = flow.start;
       state.returnTo = undefined;
     }
@@ -312,7 +362,7 @@ export class FlowEngine {
     }
     for (let hops = 0; hops < MAX_HOPS; hops++) {
       if (!id) return this.finish(ctx, flow);
-      const step: StepDef | undefined = flow.steps[id];
+      const step: StepDef | undefined = stepOf(flow, id);
       if (!step) throw new Error(`flow ${flow.id}: step ${id} does not exist`);
       state.step = id;
       state.retries = 0;
@@ -338,12 +388,17 @@ export class FlowEngine {
         }
         if (step.choices?.length) {
           state.turn++;
-          ctx.offer(
-            step.choices.map((c) => ({
-              label: ctx.t(c.label),
-              data: c.flow ? encodeData({ cmd: 'start', flow: c.flow }) : this.data(flow, state, { x: 'go', s: c.goto }),
-            })),
-          );
+          const choices = step.choices.map((c) => ({
+            label: ctx.t(c.label),
+            data: c.flow ? encodeData({ cmd: 'start', flow: c.flow, m: 1 }) : this.data(flow, state, { x: 'go', s: c.goto }),
+          }));
+          if (step.choices.every((c) => c.flow)) {
+            // Every button leads to another journey: this one is over (nothing to "continue" later).
+            this.close(ctx, flow);
+            ctx.offer([...choices, { label: ctx.t('common:nav.menu'), data: encodeData({ cmd: 'menu' }) }]);
+            return;
+          }
+          ctx.offer(choices);
           return;
         }
         if (step.end) return this.finish(ctx, flow);
@@ -373,15 +428,27 @@ export class FlowEngine {
     throw new Error(`flow ${flow.id}: more than ${MAX_HOPS} steps without a question (a loop?)`);
   }
 
-  private async finish(ctx: BotContext, flow: FlowDef): Promise<void> {
-    ctx.session.flow = null;
+  private close(ctx: BotContext, flow: FlowDef): void {
+    if (ctx.session.flow?.id === flow.id) ctx.session.flow = null;
     delete ctx.session.paused[flow.id];
+  }
+
+  private async finish(ctx: BotContext, flow: FlowDef): Promise<void> {
+    this.close(ctx, flow);
     if (ctx.outbox.length === 0) ctx.say(ctx.t('common:flow.finished', { flow: ctx.t(flow.title) }));
-    ctx.offer(this.menuChoices(ctx));
+    // LINE shows only the last message's quick replies: the journey's own last buttons (e.g. the
+    // training cards' "my trainings") move there and win over the generic menu.
+    const own = [...ctx.outbox].reverse().find((m) => (m as { quickReply?: unknown }).quickReply);
+    const last = ctx.outbox.at(-1) as { quickReply?: unknown } | undefined;
+    if (own && last && own !== last) {
+      last.quickReply = (own as { quickReply?: unknown }).quickReply;
+      delete (own as { quickReply?: unknown }).quickReply;
+    }
+    if (!last?.quickReply) ctx.offer(this.menuChoices(ctx));
   }
 
   private async reprompt(ctx: BotContext, flow: FlowDef, state: FlowState): Promise<void> {
-    const step = flow.steps[state.step];
+    const step = stepOf(flow, state.step);
     if (step && INTERACTIVE.has(step.type)) {
       state.turn++;
       await this.prompt(ctx, flow, state, step as Interactive);
@@ -423,11 +490,11 @@ export class FlowEngine {
   // Input
 
   private async onInput(ctx: BotContext, flow: FlowDef, state: FlowState, input: Input): Promise<void> {
-    const step = flow.steps[state.step];
+    const step = stepOf(flow, state.step);
     if (step?.type === 'info' && input.kind === 'postback' && input.data.x === 'go') {
       // An info step's button (`choices` with goto): only its own targets, and only from its latest prompt.
       const d = input.data;
-      if (d.f === flow.id && Number(d.t) === state.turn && step.choices?.some((c) => c.goto && c.goto === d.s)) {
+      if (this.isIssued(flow, state, input.raw) && step.choices?.some((c) => c.goto && c.goto === d.s)) {
         return this.enter(ctx, flow, state, d.s!);
       }
     }
@@ -435,18 +502,30 @@ export class FlowEngine {
     const s = step as Interactive;
 
     if (input.kind === 'postback') {
-      const d = input.data;
-      if (d.f !== flow.id || Number(d.t) !== state.turn) {
-        // A button from an earlier question (or pressed twice): no harm, ask the current one again.
+      if (!this.isIssued(flow, state, input.raw)) {
+        // A button from an earlier question, pressed twice, or never shown at all: nothing changes,
+        // the current question is asked again.
         ctx.say(ctx.t('common:flow.stale'));
         return this.reprompt(ctx, flow, state);
       }
-      return this.onPostback(ctx, flow, state, s, d, input.params);
+      return this.onPostback(ctx, flow, state, s, input.data, input.params);
     }
     const last = ctx.session.lastEventAt?.getTime();
     if (last !== undefined && ctx.services.now().getTime() - last > this.resumeAfterMs) {
-      // Back after a long while: remind them where they were before using what they typed.
-      return this.offerResume(ctx, flow);
+      // Back after a long while: say where we are, and use what they typed (never make them retype it).
+      const typed = input.kind === 'text' ? truncateGraphemes(normalizeInput(input.text), 40) : '';
+      ctx.say(ctx.t(typed ? 'common:flow.welcomeBackKept' : 'common:flow.welcomeBack', { flow: ctx.t(flow.title), text: typed }));
+    }
+    if (input.kind === 'text') {
+      if (this.means(input.text, 'greeting') || this.means(input.text, 'thanks')) {
+        ctx.say(ctx.t(this.means(input.text, 'greeting') ? 'common:talk.greetingInFlow' : 'common:talk.thanksInFlow', { flow: ctx.t(flow.title) }));
+        return this.reprompt(ctx, flow, state);
+      }
+      if (this.means(input.text, 'confused')) {
+        // "ไม่เข้าใจ" is not an answer: explain the question (with an example), store nothing.
+        ctx.say(ctx.t('help' in s && s.help ? s.help : 'common:flow.explain', { flow: ctx.t(flow.title) }));
+        return this.reprompt(ctx, flow, state);
+      }
     }
     switch (s.type) {
       case 'text':
@@ -474,26 +553,52 @@ export class FlowEngine {
     }
   }
 
+  /** Was this exact button issued for the current question of this journey? */
+  private isIssued(flow: FlowDef, state: FlowState, raw: string): boolean {
+    const d = decodeData(raw);
+    return d.f === flow.id && Number(d.t) === state.turn && state.issuedTurn === state.turn && (state.issued ?? []).includes(raw);
+  }
+
+  /**
+   * An issued button. Each kind is also checked against the step (belt and braces): "done" needs
+   * something collected, "confirm" a summary, "edit" one of the summary's own rows.
+   */
   private async onPostback(ctx: BotContext, flow: FlowDef, state: FlowState, s: Interactive, d: Record<string, string>, params?: Record<string, string>): Promise<void> {
     switch (d.x) {
       case 'go':
-        return this.enter(ctx, flow, state, d.s ?? '');
+        return this.reprompt(ctx, flow, state);
       case 'skip':
         if ('optional' in s && s.optional) return this.answer(ctx, flow, state, s, undefined);
         return this.reprompt(ctx, flow, state);
       case 'page':
+        if (s.type !== 'choice') return this.reprompt(ctx, flow, state);
         state.page = Number(d.p) || 0;
         state.turn++;
         return this.prompt(ctx, flow, state, s);
-      case 'done':
-        return this.answer(ctx, flow, state, s, getPath(state.answers, (s as { field: string }).field));
+      case 'done': {
+        const collected = 'field' in s ? getPath(state.answers, s.field) : undefined;
+        const collects = (s.type === 'text' && s.list) || (s.type === 'choice' && s.multiple);
+        if (!collects || !Array.isArray(collected) || collected.length === 0) return this.reprompt(ctx, flow, state);
+        return this.answer(ctx, flow, state, s, collected);
+      }
       case 'edit': {
-        const target = flow.steps[d.s ?? ''];
-        if (!target || s.type !== 'summary') return this.reprompt(ctx, flow, state);
+        if (s.type !== 'summary' || !stepOf(flow, d.s) || !s.fields.some((f) => f.edit === d.s)) return this.reprompt(ctx, flow, state);
         state.returnTo = state.step;
         return this.enter(ctx, flow, state, d.s!, { direct: true });
       }
+      case 'next': {
+        // A list finished by answering the next question (offerNext).
+        const then = s.type === 'text' ? this.offeredNext(flow, s) : undefined;
+        const items = 'field' in s ? getPath(state.answers, s.field) : undefined;
+        if (!then || s.type !== 'text' || !Array.isArray(items) || items.length === 0) return this.reprompt(ctx, flow, state);
+        const option = (await this.options(ctx, state, then)).find((o) => o.value === d.v);
+        if (!option) return this.reprompt(ctx, flow, state);
+        if (state.history.at(-1) !== state.step) state.history.push(state.step);
+        state.step = s.next as string;
+        return this.pick(ctx, flow, state, then, option);
+      }
       case 'confirm':
+        if (s.type !== 'summary') return this.reprompt(ctx, flow, state);
         return this.answer(ctx, flow, state, s, undefined);
       case 'task':
         return this.onTask(ctx, flow, state, s, d.v as 'done' | 'help' | 'later' | 'skip');
@@ -557,11 +662,23 @@ export class FlowEngine {
         return this.enter(ctx, flow, state, resolveNext(s.acceptText.next, state.answers) ?? '');
       }
     }
+    const negation = this.opts.loaded.meaning.negation;
+    const negated = isNegated(raw, negation);
+    // A refusal never picks a positive answer ("ยินยอมไม่ได้" is not "ยินยอม").
+    const allowed = (o: Option) => !negated || isNegated(o.label, negation);
+    if (s.strict) {
+      // Consent, erasure: the button, or the option's exact words; anything else is asked again.
+      const exact = (await this.options(ctx, state, s)).find((o) => allowed(o) && isPhrase(raw, [o.label], this.opts.loaded.answers.politeEndings));
+      if (exact) return this.pick(ctx, flow, state, s, exact);
+      return this.retry(ctx, flow, state, s, 'common:flow.tapToAnswer');
+    }
     const sc = this.sourceContext(ctx, state);
     let match: { exact?: Option; suggestions: Option[] };
     const source = s.source ? this.opts.registry.sources.get(s.source)! : undefined;
     if (source?.match) match = await source.match(raw, sc);
-    else match = looseMatch(raw, await this.options(ctx, state, s));
+    else match = looseMatch(raw, await this.options(ctx, state, s), this.opts.loaded.answers.politeEndings);
+    if (match.exact && !allowed(match.exact)) match = { suggestions: [match.exact, ...match.suggestions] };
+    match = { exact: match.exact, suggestions: match.suggestions.filter(allowed) };
     if (match.exact) return this.pick(ctx, flow, state, s, match.exact);
     if (match.suggestions.length) {
       state.retries++;
@@ -683,6 +800,14 @@ export class FlowEngine {
       case 'text': {
         const extra: Choice[] = [];
         const items = s.list ? ((getPath(state.answers, s.field) as string[] | undefined) ?? []) : [];
+        const then = items.length ? this.offeredNext(flow, s) : undefined;
+        if (then) {
+          // The next question's answers finish the list: "add more, or answer the next one".
+          for (const o of then.options ?? []) extra.push({ label: clip(ctx.t(o.label)), data: this.data(flow, state, { x: 'next', v: String(o.value) }) });
+          const body = `${ctx.t('common:flow.listSoFarThen', { items: items.join(', ') })}\n\n${ctx.t(then.prompt, p)}`;
+          ctx.say(body, [...extra, ...this.nav(ctx, state, QUICK_REPLY_MAX - extra.length)]);
+          return;
+        }
         if (items.length) extra.push({ label: ctx.t('common:nav.done'), data: this.data(flow, state, { x: 'done' }) });
         if (s.optional) extra.push({ label: ctx.t('common:nav.skip'), data: this.data(flow, state, { x: 'skip' }) });
         const body = items.length ? `${ctx.t(s.prompt, p)}\n\n${ctx.t('common:flow.listSoFar', { items: items.join(', ') })}` : ctx.t(s.prompt, p);
@@ -777,6 +902,13 @@ export class FlowEngine {
     ctx.say(body, [...choices, ...this.nav(ctx, state, QUICK_REPLY_MAX - choices.length)]);
   }
 
+  /** The choice step a list hands over to (offerNext), if this step has one. */
+  private offeredNext(flow: FlowDef, s: Interactive): Extract<StepDef, { type: 'choice' }> | undefined {
+    if (s.type !== 'text' || !s.list || !s.offerNext || typeof s.next !== 'string') return undefined;
+    const next = stepOf(flow, s.next);
+    return next?.type === 'choice' && next.options && !next.multiple ? next : undefined;
+  }
+
   /** Way-out buttons: back (when there is somewhere to go), help, cancel — as many as fit. */
   private nav(ctx: BotContext, state: FlowState, room: number): Choice[] {
     const nav: Choice[] = [];
@@ -834,8 +966,15 @@ export class FlowEngine {
     return { ...flat, ...state.display, ...((ctx.session.data.vars as Record<string, unknown>) ?? {}) };
   }
 
+  /** A button's postback data; recorded as issued for the current turn (see isIssued). */
   private data(flow: FlowDef, state: FlowState, extra: Record<string, string | number | undefined>): string {
-    return encodeData({ f: flow.id, t: state.turn, ...extra });
+    const data = encodeData({ f: flow.id, t: state.turn, ...extra });
+    if (state.issuedTurn !== state.turn || !state.issued) {
+      state.issued = [];
+      state.issuedTurn = state.turn;
+    }
+    if (!state.issued.includes(data)) state.issued.push(data);
+    return data;
   }
 
   private async runAction(ctx: BotContext, flow: FlowDef, state: FlowState, name: string, params: Record<string, unknown>) {
@@ -870,7 +1009,7 @@ export class FlowEngine {
 
 function readInput(event: webhook.Event): Input | undefined {
   if (event.type === 'postback') {
-    return { kind: 'postback', data: decodeData(event.postback.data), params: event.postback.params as Record<string, string> | undefined };
+    return { kind: 'postback', raw: event.postback.data, data: decodeData(event.postback.data), params: event.postback.params as Record<string, string> | undefined };
   }
   if (event.type !== 'message') return undefined;
   const m = event.message;
@@ -897,11 +1036,14 @@ function matches(cond: Condition, answers: Record<string, unknown>): boolean {
   });
 }
 
-/** Typed text against a short option list: exact (ignoring spaces/case) or close enough. */
-function looseMatch(raw: string, options: Option[]): { exact?: Option; suggestions: Option[] } {
+/**
+ * Typed text against a short option list: the exact words (ignoring spaces, case, a polite
+ * ending) select; anything merely close is only suggested ("did you mean …?"), never picked.
+ */
+function looseMatch(raw: string, options: Option[], politeEndings: string[]): { exact?: Option; suggestions: Option[] } {
   const input = compactForMatch(raw);
   if (!input) return { suggestions: [] };
-  const exact = options.find((o) => compactForMatch(o.label) === input || compactForMatch(o.value) === input);
+  const exact = options.find((o) => isPhrase(raw, [o.label, o.value], politeEndings));
   if (exact) return { exact, suggestions: [] };
   const scored = options
     .map((o) => {
@@ -910,13 +1052,11 @@ function looseMatch(raw: string, options: Option[]): { exact?: Option; suggestio
       return { o, score };
     })
     .sort((a, b) => b.score - a.score);
-  const top = scored[0];
-  if (top && top.score >= 0.85 && (scored[1]?.score ?? 0) < top.score) return { exact: top.o, suggestions: [] };
   return { suggestions: scored.filter((s) => s.score >= 0.5).slice(0, 5).map((s) => s.o) };
 }
 
 function clip(label: string): string {
-  return [...label].length > 20 ? `${[...label].slice(0, 19).join('')}…` : label;
+  return truncateGraphemes(label, 20);
 }
 
 /** today (yyyy-mm-dd) shifted by "+1y" / "-100y" / "0d" / "+6m". */

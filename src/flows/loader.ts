@@ -25,12 +25,18 @@ export type AnswerWords = Record<(typeof ANSWER_WORDS)[number], string[]>;
 const words = z.array(z.string().min(1)).min(1);
 const commandsSchema = z.object(Object.fromEntries([...COMMANDS, ...ANSWER_WORDS].map((c) => [c, words]))).strict();
 
+export const MEANING_WORDS = ['negation', 'confused', 'greeting', 'thanks'] as const;
+export type MeaningWords = Record<(typeof MEANING_WORDS)[number], string[]>;
+const meaningSchema = z.object(Object.fromEntries(MEANING_WORDS.map((c) => [c, words]))).strict();
+
 export interface LoadedFlows {
   flows: Map<string, FlowDef>;
   /** Words that work anywhere (flows/_commands.yaml). */
   commands: Record<Command, string[]>;
   /** Words that answer a question: confirm, done; and polite endings to ignore after them. */
   answers: AnswerWords;
+  /** Words for what a person means: negations, "I don't understand", greetings, thanks (flows/_conversation.yaml). */
+  meaning: MeaningWords;
 }
 
 /**
@@ -44,6 +50,7 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
   const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
   let commands: Record<Command, string[]> | undefined;
   let answers: AnswerWords | undefined;
+  let meaning: MeaningWords | undefined;
 
   for (const file of files) {
     const where = `flows/${file}`;
@@ -64,6 +71,12 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
       else problems.push(...r.error.issues.map((i) => `${where}: ${i.path.join('.') || '(file)'}: ${i.message}`));
       continue;
     }
+    if (file.startsWith('_conversation')) {
+      const r = meaningSchema.safeParse(raw);
+      if (r.success) meaning = r.data as MeaningWords;
+      else problems.push(...r.error.issues.map((i) => `${where}: ${i.path.join('.') || '(file)'}: ${i.message}`));
+      continue;
+    }
     if (file.startsWith('_')) continue;
     const parsed = flowSchema.safeParse(raw);
     if (!parsed.success) {
@@ -78,6 +91,7 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
     flows.set(flow.id, flow);
   }
   if (!commands) problems.push('flows/_commands.yaml: missing (the words for back, cancel, help, language, officer, menu)');
+  if (!meaning) problems.push('flows/_conversation.yaml: missing (the words for negation, confused, greeting, thanks)');
   problems.push(...checkKeywords(flows));
   for (const flow of flows.values()) {
     for (const [id, step] of Object.entries(flow.steps)) {
@@ -88,7 +102,7 @@ export function loadFlows(dir: string, registry: FlowRegistry, resources: Resour
     }
   }
   if (problems.length) throw new FlowLoadError(problems);
-  return { flows, commands: commands!, answers: answers! };
+  return { flows, commands: commands!, answers: answers!, meaning: meaning! };
 }
 
 function describePath(path: PropertyKey[]): string {
@@ -166,6 +180,7 @@ function checkFlow(flow: FlowDef, registry: FlowRegistry, resources: Resources):
   if (!ids.has(flow.start)) problems.push(`start: step "${flow.start}" does not exist`);
   checkKey('', flow.title);
   if (flow.menu) checkKey('menu: ', flow.menu.label, LINE_LIMITS.quickReplyLabel, 'menu label');
+  if (flow.menu?.doneLabel) checkKey('menu: ', flow.menu.doneLabel, LINE_LIMITS.quickReplyLabel, 'menu label');
   if (flow.onStart && !registry.actions.has(flow.onStart)) problems.push(`onStart: action "${flow.onStart}" is not registered`);
   if (flow.onResume && !registry.actions.has(flow.onResume)) problems.push(`onResume: action "${flow.onResume}" is not registered`);
 
@@ -188,6 +203,13 @@ function checkFlow(flow: FlowDef, registry: FlowRegistry, resources: Resources):
     if (step.type === 'info' && !step.end && !step.next && !step.choices) problems.push(`${where}an info step needs next, choices or end: true`);
     if (step.type === 'action' && !step.end && !step.next && Object.keys(step.on).length === 0) {
       problems.push(`${where}an action step needs next, on or end: true`);
+    }
+    if (step.type === 'text' && step.offerNext) {
+      const target = typeof step.next === 'string' ? flow.steps[step.next] : undefined;
+      if (!step.list) problems.push(`${where}offerNext needs list: true`);
+      if (!target || target.type !== 'choice' || !target.options || target.multiple) {
+        problems.push(`${where}offerNext needs next to be one step: a single choice with options`);
+      }
     }
     if (step.type === 'text' && step.validator) {
       const name = typeof step.validator === 'string' ? step.validator : step.validator.name;

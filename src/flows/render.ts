@@ -1,6 +1,7 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { toAction, type Choice, type Message } from '../bot/messages.js';
 import type { CardDef } from './schema.js';
+import { truncateGraphemes } from '../core/text/truncate.js';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
 type FlexComponent = messagingApi.FlexComponent;
@@ -42,13 +43,13 @@ export function cardMessage(def: CardDef, t: T, buttons: Choice[] = [], altPrefi
     ...(footer.length ? { footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: footer } } : {}),
   };
   const alt = [altPrefix, title, ...def.body.map((k) => t(k))].filter(Boolean).join('\n');
-  return { type: 'flex', altText: alt.slice(0, 400), contents: bubble } as unknown as Message;
+  return { type: 'flex', altText: truncateGraphemes(alt, 400), contents: bubble } as unknown as Message;
 }
 
 /** Cards side by side: a Flex carousel of the cards' bubbles. */
 export function carouselMessage(defs: CardDef[], t: T, altText: string): Message {
   const bubbles = defs.map((d) => (cardMessage(d, t) as unknown as { contents: unknown }).contents);
-  return { type: 'flex', altText: altText.slice(0, 400), contents: { type: 'carousel', contents: bubbles } } as unknown as Message;
+  return { type: 'flex', altText: truncateGraphemes(altText, 400), contents: { type: 'carousel', contents: bubbles } } as unknown as Message;
 }
 
 export interface SummaryRow {
@@ -84,5 +85,5 @@ export function summaryMessage(title: string, rows: SummaryRow[], confirm: Choic
     footer: { type: 'box', layout: 'vertical', contents: [button(confirm, 'primary')] },
   };
   const alt = [title, ...rows.map((r) => `${r.label}: ${r.value}`)].join('\n');
-  return { type: 'flex', altText: alt.slice(0, 1500), contents: bubble } as unknown as Message;
+  return { type: 'flex', altText: truncateGraphemes(alt, 1500), contents: bubble } as unknown as Message;
 }

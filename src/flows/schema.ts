@@ -96,6 +96,12 @@ const textStep = z
     sensitive: z.boolean().default(false),
     /** Collect several items (comma or one per message) until the user taps "done". */
     list: z.boolean().default(false),
+    /**
+     * A list that ends by answering the next question: once an item is in, the list prompt also
+     * offers the next step's options (a choice with options); tapping one finishes the list and
+     * answers that question in one go, so adding items one by one costs no extra "done" tap.
+     */
+    offerNext: z.boolean().default(false),
     maxItems: z.number().int().min(1).max(50).default(20),
     /** Clear these answers when this one changes (dependent questions). */
     resets: z.array(fieldPath).default([]),
@@ -114,6 +120,11 @@ const choiceStep = z
     source: z.string().optional(),
     multiple: z.boolean().default(false),
     optional: z.boolean().default(false),
+    /**
+     * Consent, erasure and other answers that must mean exactly what the person said: only the
+     * buttons or an option's exact wording count; nothing close, nothing negated.
+     */
+    strict: z.boolean().default(false),
     resets: z.array(fieldPath).default([]),
     /** Also accept a shared LINE location here: run the action, then follow `next` of this. */
     acceptLocation: z.object({ field: fieldPath, action: z.string(), label: key, next: transition }).strict().optional(),
@@ -216,6 +227,8 @@ export const flowSchema = z
         order: z.number().int(),
         label: key,
         keywords: z.array(z.string().min(1)).default([]),
+        /** The label once the user has completed the journey (e.g. "edit my registration"). */
+        doneLabel: key.optional(),
         /** Hidden journeys start by keyword or postback only. */
         hidden: z.boolean().default(false),
       })

@@ -17,6 +17,12 @@ export interface FlowState {
   display: Record<string, string>;
   /** While editing from a summary: the summary step to return to. */
   returnTo?: string;
+  /**
+   * The postback data of the buttons issued at `issuedTurn` (the current question): any other
+   * postback is answered as stale and changes nothing.
+   */
+  issued?: string[];
+  issuedTurn?: number;
   /** Paging position in a long option list. */
   page?: number;
   startedAt: string;

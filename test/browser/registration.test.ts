@@ -36,8 +36,6 @@ describe('registration in the simulator', () => {
     expect(await sim.quickReplies()).toEqual(expect.arrayContaining(['ยินยอม (อายุ 20+)', 'ไม่ยินยอม']));
     await sim.screenshot('registration-01-consent');
     await sim.tap('ยินยอม (อายุ 20+)');
-    await sim.tap('ยินยอม');
-    await sim.tap('ไม่ยินยอม');
     await sim.type('สมศรี ใจดี');
     await sim.type('081-234-5678');
     await sim.tap('ผู้ผลิตรายเดียว');
@@ -48,9 +46,11 @@ describe('registration in the simulator', () => {
     expect((await sim.lastBotTexts()).join('\n')).toContain('ริมใต้');
     await sim.tap('ใช่ ถูกต้อง');
 
-    await sim.tap('อาหาร');
     await sim.type('ข้าวกล้องหอมมะลิ, น้ำพริกเผา');
+    await sim.tap('อาหาร');
     await sim.tap('ยังไม่มี');
+    await sim.tap('ยินยอม');
+    await sim.tap('ไม่ยินยอม');
     await sim.screenshot('registration-02-summary');
     await sim.tap('ยืนยัน ถูกต้อง');
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.js';
 import { startLocalBot, type LocalBot } from './support/local-bot.js';
 import { SimulatorPage } from './support/simulator-page.js';
+import { saveRegistered } from '../support/producers.js';
 
 let browser: Browser;
 let bot: LocalBot;
@@ -27,6 +28,7 @@ describe('training sign-up in the simulator', () => {
   it('when a producer opens the trainings, taps sign up on a card and confirms, then the seat is theirs and "my trainings" shows it', async () => {
     sim = await SimulatorPage.open(browser, bot.simulatorUrl);
     const user = await sim.addUser('บุญมี ทองคำ', 'th');
+    await saveRegistered(bot.rt.producers, user.userId); // sign-up needs a registration
 
     await sim.tap('สมัครอบรม');
     await expect.poll(() => sim!.page.locator('[data-testid="flex-carousel"] [data-testid="flex-bubble"]').count()).toBeGreaterThan(1);

@@ -49,6 +49,7 @@ steps:
 function folderWith(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'flows-'));
   cpSync(join(projectRoot, 'flows', '_commands.yaml'), join(dir, '_commands.yaml'));
+  cpSync(join(projectRoot, 'flows', '_conversation.yaml'), join(dir, '_conversation.yaml'));
   writeFileSync(join(dir, 'sample.yaml'), yaml);
   return dir;
 }

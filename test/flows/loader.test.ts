@@ -16,6 +16,7 @@ const resources = readLocales(join(projectRoot, 'locales'));
 function folderWith(file: string, yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'flows-'));
   cpSync(join(projectRoot, 'flows', '_commands.yaml'), join(dir, '_commands.yaml'));
+  cpSync(join(projectRoot, 'flows', '_conversation.yaml'), join(dir, '_conversation.yaml'));
   writeFileSync(join(dir, file), yaml);
   return dir;
 }

@@ -58,8 +58,6 @@ describe('a full registration', () => {
     expect((await u.follow()).text).toContain('Welcome');
     await u.taps('Register (OTOP)');
     await u.taps('I agree (20+)');
-    await u.taps('I agree');
-    await u.taps('I agree');
     await u.says('Somchai Rakthai');
     await u.says('+66 81 234 5678');
     await u.taps('Community group');
@@ -69,12 +67,16 @@ describe('a full registration', () => {
     const confirm = await u.sharesLocation(18.9167, 98.9431, '123 Moo 4, Rim Tai, Mae Rim, Chiang Mai 50180, Thailand');
     expect(confirm.text).toContain('Rim Tai');
     await u.taps("Yes, that's right");
+    await u.says('silk scarf');
+    const more = await u.says('cotton bag'); // products one by one
+    expect(more.text).toContain('So far: silk scarf, cotton bag');
     await u.taps('Textiles & clothing');
-    await u.says('silk scarf\ncotton bag');
     await u.taps('TikTok Shop');
     expect(u.last.text).toContain('Selected: TikTok Shop');
     await u.taps('Lazada');
-    const summary = await u.taps('Done');
+    await u.taps('Done');
+    await u.taps('I agree');
+    const summary = await u.taps('I agree');
     expect(summary.text).toContain('Ban Rim Tai Weavers');
     expect(summary.text).toContain('TikTok Shop, Lazada');
 
@@ -103,7 +105,7 @@ describe('a full registration', () => {
 /** Opens registration and gives the three consents. */
 async function openAndConsent(u: ChatUser): Promise<void> {
   await u.says('ลงทะเบียน');
-  for (const label of ['ยินยอม (อายุ 20+)', 'ยินยอม', 'ยินยอม']) await u.taps(label);
+  await u.taps('ยินยอม (อายุ 20+)');
 }
 
 /** …then answers name, phone and producer type, stopping at the address question. */
@@ -128,7 +130,7 @@ describe('the address typed in one message', () => {
     const confirm = await u.says('ต.ริมใต้ อ.แม่ริม จ.เชียงใหม่');
     expect(confirm.text).toContain('ริมใต้, แม่ริม, เชียงใหม่, 50180');
     const next = await u.taps('ใช่ ถูกต้อง');
-    expect(next.text).toContain('สินค้าหลัก');
+    expect(next.text).toContain('สินค้าของคุณชื่ออะไร');
     const answers = (await session(u.id)).flow?.answers as { address: { district: { nameTh: string } } };
     expect(answers.address.district.nameTh).toBe('แม่ริม');
   });
@@ -145,8 +147,6 @@ describe('validators and retries', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ยินยอม');
-    await u.taps('ยินยอม');
     await u.says('สมศรี ใจดี');
     const bad = await u.says('02-123-4567');
     expect(bad.text).toContain('เบอร์บ้าน');
@@ -163,8 +163,6 @@ describe('validators and retries', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ยินยอม');
-    await u.taps('ยินยอม');
     if (_field === 'memberCount') {
       await u.says('สมศรี ใจดี');
       await u.says('0812345678');
@@ -210,11 +208,13 @@ describe('ways out: back, cancel, help, language, resume', () => {
     expect((await session(u.id)).flow?.answers.fullName).toBe('สมหญิง ใจดี');
   });
 
-  it('when the user cancels, then the journey ends and nothing personal is kept', async () => {
+  it('when the user cancels and confirms, then the journey ends and nothing personal is kept', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await u.says('สมศรี ใจดี');
-    const a = await u.says('ยกเลิก');
+    const ask = await u.says('ยกเลิก');
+    expect(ask.choices).toEqual(['ยกเลิกทั้งหมด', 'ย้อนกลับข้อเดียว', 'ทำต่อ']);
+    const a = await u.taps('ยกเลิกทั้งหมด');
     expect(a.text).toContain('ยกเลิก');
     expect(a.choices).toContain('ลงทะเบียน OTOP');
     const s = await session(u.id);
@@ -240,31 +240,43 @@ describe('ways out: back, cancel, help, language, resume', () => {
     await u.taps('ยินยอม (อายุ 20+)');
     await u.says('ภาษา');
     const en = await u.taps('English');
-    expect(en.text).toContain('reminders');
+    expect(en.text).toContain('first name and surname');
     expect((await session(u.id)).lang).toBe('en');
     expect((await session(u.id)).langChosen).toBe(true);
   });
 
-  it('when the user goes to the menu and comes back, then they are offered to continue or start over', async () => {
+  it('when the user goes to the menu and picks the journey again, then it goes straight on where they were', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await u.says('สมศรี ใจดี');
     await u.says('เมนู');
     const again = await u.taps('ลงทะเบียน OTOP');
-    expect(again.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่']));
+    expect(again.text).toContain('ต่อจากที่ค้างไว้');
+    expect(again.text).toContain('เบอร์มือถือ');
+    expect(again.choices).not.toContain('ทำต่อจากเดิม');
+  });
+
+  it('when the user types the journey name again, then they choose between continuing and a clearly labelled start from the top', async () => {
+    const u = bot.user();
+    await openAndConsent(u);
+    await u.says('สมศรี ใจดี');
+    await u.says('เมนู');
+    const again = await u.says('ลงทะเบียน');
+    expect(again.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่ตั้งแต่ต้น']));
+    expect(again.text).toContain('คำตอบเดิมยังอยู่');
     const resumed = await u.taps('ทำต่อจากเดิม');
     expect(resumed.text).toContain('เบอร์มือถือ');
   });
 
-  it('when a user returns weeks later mid-journey, then they are welcomed back before their message is used', async () => {
+  it('when a user returns weeks later mid-journey, then they are welcomed back and what they typed is kept, not discarded', async () => {
     const u = bot.user();
     await openAndConsent(u);
     await bot.rt.models.Session.updateOne({ _id: u.id }, { $set: { lastEventAt: new Date(Date.now() - 21 * 86_400_000) } });
     const back = await u.says('สมศรี ใจดี');
-    expect(back.choices).toEqual(expect.arrayContaining(['ทำต่อจากเดิม', 'เริ่มใหม่']));
-    expect((await session(u.id)).flow?.answers.fullName).toBeUndefined();
-    const cont = await u.taps('ทำต่อจากเดิม');
-    expect(cont.text).toContain('ชื่อและนามสกุล');
+    expect(back.text).toContain('ยินดีต้อนรับกลับ');
+    expect(back.text).toContain('"สมศรี ใจดี"');
+    expect(back.text).toContain('เบอร์มือถือ');
+    expect((await session(u.id)).flow?.answers.fullName).toBe('สมศรี ใจดี');
   });
 
   it('when the flow file changed while the user was in a step that no longer exists, then they continue without a crash', async () => {
@@ -322,14 +334,14 @@ describe('consents', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ไม่ยินยอม');
-    await u.taps('ไม่ยินยอม');
     for (const s of ['สมศรี ใจดี', '0812345678']) await u.says(s);
     await u.taps('ผู้ผลิตรายเดียว');
     for (const s of ['เชียงใหม่', 'แม่ริม', 'ริมใต้']) await u.says(s);
-    await u.taps('อาหาร');
     await u.says('น้ำพริก');
+    await u.taps('อาหาร');
     await u.taps('ยังไม่มี');
+    await u.taps('ไม่ยินยอม');
+    await u.taps('ไม่ยินยอม');
     await u.taps('ยืนยัน ถูกต้อง');
     expect((await producer(u.id))?.consents).toMatchObject({ registration: true, notices: false, sharing: false });
   });
@@ -401,7 +413,8 @@ describe('buttons pressed twice or from old messages', () => {
     const old = u.last.action('ยินยอม (อายุ 20+)') as { data: string };
     await u.says('ยกเลิก');
     const a = await u.postback(old.data);
-    expect(a.text).toContain('คำถามก่อนหน้า');
+    expect(a.text).toContain('จบหรือปิดไปแล้ว');
+    expect(a.text).not.toContain('คำถามล่าสุด');
     expect((await session(u.id)).flow).toBeNull();
   });
 });

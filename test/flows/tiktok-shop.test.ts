@@ -157,7 +157,7 @@ describe('leaving and coming back', () => {
     await u.taps('ทำแล้ว ✅');
     await u.says('เมนู');
     await u.says('tiktok');
-    const again = await u.taps('เริ่มใหม่');
+    const again = await u.taps('เริ่มใหม่ตั้งแต่ต้น');
     expect(again.text).toContain('✅ 1. สมัครบัญชีผู้ขาย');
     expectTaskCard(again, STEPS_TH[1]!, SELLER_CENTER, TH);
   });

@@ -5,6 +5,7 @@ import { trainingData } from '../../src/features/training/cards.js';
 import { startTestBot, type ChatUser, type TestBot } from '../support/bot.js';
 import { ev } from '../support/events.js';
 import { registerInThai } from '../support/journeys.js';
+import { saveRegistered } from '../support/producers.js';
 
 let bot: TestBot;
 const office = { th: 'สำนักงานพัฒนาชุมชนจังหวัดเชียงใหม่', en: 'Chiang Mai Provincial CD Office' };
@@ -34,11 +35,18 @@ beforeAll(async () => {
       sample('CNX-1', { startInDays: 9, title: { th: 'ถ่ายรูปสินค้า เชียงใหม่', en: 'Product photos Chiang Mai' } }),
       sample('CNX-SMALL', { startInDays: 12, capacity: 1, title: { th: 'ห้องเล็ก เชียงใหม่', en: 'Small room Chiang Mai' } }),
       sample('CNX-CROWD', { startInDays: 14, capacity: 10, title: { th: 'รุมสมัคร เชียงใหม่', en: 'Crowded Chiang Mai' } }),
+      ...['CAP-1', 'CAP-2', 'CAP-3', 'CAP-4'].map((code, i) => sample(code, { startInDays: 20 + i, capacity: 5, provinceCode: '10' })),
     ],
   });
 });
 afterAll(async () => bot?.close());
 afterEach(() => expect(bot.fake.schemaErrors()).toEqual([]));
+
+/** A registered producer (registration consent given), stored directly: sign-up needs one. */
+async function registered(u: ChatUser): Promise<ChatUser> {
+  await saveRegistered(bot.rt.producers, u.id);
+  return u;
+}
 
 const idOf = async (code: string) => String((await bot.rt.models.Training.findOne({ code }).lean())!._id);
 /** The words a user sees in the last answer (texts inside Flex bubbles included; no ids). */
@@ -72,7 +80,7 @@ describe('listing trainings', () => {
 
 describe('signing up', () => {
   it('when a producer taps sign up and confirms, then the seat is theirs and "my trainings" shows it with a cancel button', async () => {
-    const u = bot.user();
+    const u = await registered(bot.user());
     await u.says('อบรม');
     await u.taps('สมัคร');
     expect(u.last.text).toContain('ยืนยันสมัครอบรมนี้');
@@ -83,7 +91,7 @@ describe('signing up', () => {
   });
 
   it('when the same sign-up button is tapped twice, then there is still one seat and the second tap says so', async () => {
-    const u = bot.user();
+    const u = await registered(bot.user());
     const id = await idOf('CNX-1');
     await u.postback(trainingData('join', id));
     const again = await u.postback(trainingData('join', id));
@@ -93,8 +101,8 @@ describe('signing up', () => {
 
   it('when a training is full, then the waiting list is offered; a cancellation promotes the first waiting person, who is told by push', async () => {
     const id = await idOf('CNX-SMALL');
-    const first = bot.user();
-    const waiter = bot.user();
+    const first = await registered(bot.user());
+    const waiter = await registered(bot.user());
     await first.postback(trainingData('pick', id));
     await first.taps('ใช่ สมัครเลย');
     expect(first.last.text).toContain('สมัครเรียบร้อยแล้ว');
@@ -128,7 +136,7 @@ describe('signing up', () => {
 
   it('when 50 producers join at the same moment for 10 seats, then exactly 10 are confirmed and 40 wait', async () => {
     const id = await idOf('CNX-CROWD');
-    const users = Array.from({ length: 50 }, () => bot.user());
+    const users = await Promise.all(Array.from({ length: 50 }, () => registered(bot.user())));
     const events = users.map((u) => ev.postback(u.id, trainingData('wait', id)));
     const res = await bot.deliver(events);
     expect(res.status).toBe(200);
@@ -153,5 +161,51 @@ describe('deleting my data', () => {
     await u.taps('ลบข้อมูลทั้งหมด');
     expect(await bot.rt.models.TrainingSignup.countDocuments({ userId: u.id })).toBe(0);
     expect((await bot.rt.models.Training.findById(id).lean())!.seatsTaken).toBe(taken - 1);
+  });
+});
+
+describe('who may sign up, and how much', () => {
+  it('when someone who has not registered taps sign up, then no seat is taken and they are offered to register first', async () => {
+    const u = bot.user();
+    const id = await idOf('CNX-1');
+    const before = (await bot.rt.models.Training.findById(id).lean())!.seatsTaken;
+    const a = await u.postback(trainingData('join', id));
+    expect(a.text).toContain('ต้องลงทะเบียนผู้ผลิต OTOP ก่อน');
+    expect(a.choices).toContain('ลงทะเบียนก่อน');
+    await u.postback(trainingData('wait', id));
+    expect(await bot.rt.models.TrainingSignup.countDocuments({ userId: u.id })).toBe(0);
+    expect((await bot.rt.models.Training.findById(id).lean())!.seatsTaken).toBe(before);
+    const reg = await u.taps('ลงทะเบียนก่อน');
+    expect(reg.text).toContain('สิทธิของคุณ');
+  });
+
+  it('when one account already holds the configured number of upcoming seats and waiting places, then the next sign-up is refused', async () => {
+    const u = await registered(bot.user());
+    const limit = bot.config.TRAINING_MAX_ACTIVE_SIGNUPS;
+    expect(limit).toBe(3);
+    for (const code of ['CAP-1', 'CAP-2', 'CAP-3']) expect((await u.postback(trainingData('wait', await idOf(code)))).text).toContain('สมัครเรียบร้อยแล้ว');
+    const a = await u.postback(trainingData('wait', await idOf('CAP-4')));
+    expect(a.text).toContain('ครบ 3 รายการ');
+    expect(await bot.rt.models.TrainingSignup.countDocuments({ userId: u.id, status: { $in: ['confirmed', 'waiting'] } })).toBe(3);
+    // Cancelling one frees a place for another.
+    await u.postback(trainingData('cancel_yes', await idOf('CAP-1')));
+    expect((await u.postback(trainingData('wait', await idOf('CAP-4')))).text).toContain('สมัครเรียบร้อยแล้ว');
+  });
+
+  it('when trainings are opened from the menu, then the quick replies sit on the last message', async () => {
+    const u = await registered(bot.user());
+    await u.follow();
+    const a = await u.taps('สมัครอบรม');
+    expect(a.messages.slice(0, -1).every((m) => !m.quickReply)).toBe(true);
+    expect(a.choices).toContain('อบรมของฉัน');
+  });
+
+  it('when "my trainings" is empty, then the chips offer the trainings it mentions, not the main menu', async () => {
+    const u = bot.user();
+    await u.follow();
+    const a = await u.taps('อบรมของฉัน');
+    expect(a.text).toContain('ดูอบรมทั้งหมด');
+    expect(a.choices).toContain('ดูอบรมทั้งหมด');
+    expect(a.choices).not.toContain('เปิดร้าน Lazada');
   });
 });

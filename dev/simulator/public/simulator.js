@@ -25,6 +25,24 @@ const state = {
 };
 let stream = null;
 let typingTimer = null;
+let shownQuickReplies = '';
+
+// What each chat has been read up to survives a reload (else every other chat shows all as unread).
+const SEEN_KEY = 'otop-simulator-seen';
+function loadSeen() {
+  try {
+    return new Map(Object.entries(JSON.parse(localStorage.getItem(SEEN_KEY) ?? '{}')));
+  } catch {
+    return new Map();
+  }
+}
+function saveSeen() {
+  try {
+    localStorage.setItem(SEEN_KEY, JSON.stringify(Object.fromEntries(state.seen)));
+  } catch {
+    // storage may be unavailable (private window): unread counts then last for this page only
+  }
+}
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, className, text) => {
@@ -57,10 +75,16 @@ async function loadState() {
     state.seen.clear();
   }
   state.feeds.clear();
+  if (state.seen.size === 0) {
+    // A reload: read marks from before it, unless the stand-in restarted and numbers entries anew.
+    for (const [id, seq] of loadSeen()) if (Number(seq) <= s.lastSeq) state.seen.set(id, Number(seq));
+  }
+  // Before the users: a user without a read mark counts as read up to now, not from entry 0.
+  state.lastSeq = s.lastSeq;
   for (const u of s.users) upsertUser(u, false);
   for (const e of s.feed) pushEntry(e);
-  state.lastSeq = s.lastSeq;
   for (const id of state.users.keys()) if (!state.seen.has(id)) state.seen.set(id, state.lastSeq);
+  saveSeen();
   if (!state.selected || !state.users.has(state.selected)) {
     const fromHash = decodeURIComponent(location.hash.slice(1));
     state.selected = state.users.has(fromHash) ? fromHash : ([...state.users.keys()].at(-1) ?? null);
@@ -123,6 +147,7 @@ function onEntry(e) {
   document.body.dataset.lastEntryAt = String(Date.now());
   if (e.userId === state.selected) {
     state.seen.set(e.userId, e.seq);
+    saveSeen();
     appendEntry(e);
   }
   renderUsers();
@@ -173,6 +198,7 @@ function select(userId) {
   state.selected = userId;
   const feed = state.feeds.get(userId) ?? [];
   state.seen.set(userId, feed.at(-1)?.seq ?? state.lastSeq);
+  saveSeen();
   history.replaceState(null, '', `#${encodeURIComponent(userId)}`);
   renderUsers();
   renderChat();
@@ -498,6 +524,10 @@ function renderQuickReplies() {
     chip.addEventListener('click', () => void doAction(action));
     bar.append(chip);
   }
+  // A new set of chips starts at its first one (as in LINE), not at the old set's sideways scroll.
+  const key = JSON.stringify(items);
+  if (key !== shownQuickReplies) bar.scrollLeft = 0;
+  shownQuickReplies = key;
 }
 
 // ------------------------------------------------------------------------------------ actions

@@ -1,4 +1,4 @@
-import { loadAddressIndex, type District, type Province, type Subdistrict } from '../../domain/thai-address.js';
+import { loadAddressIndex, type AddressIndex, type District, type Province, type Subdistrict } from '../../domain/thai-address.js';
 import type { FlowAction, Option, OptionSource, SourceContext } from '../../flows/registry.js';
 import { getPath, setPath } from '../../flows/paths.js';
 
@@ -23,11 +23,49 @@ const option = (p: Province | District | Subdistrict, lang: string): Option => (
 });
 const codeAt = (ctx: SourceContext, field: string) => (getPath(ctx.answers, field) as Place | undefined)?.code ?? '';
 
-/** The 77 provinces; typing a name (with typos, short forms like กทม/โคราช) finds one. */
+/** Names in the user's language order: Thai order for Thai, English order for English. */
+const byName = (lang: string) => {
+  const th = new Intl.Collator('th');
+  const en = new Intl.Collator('en');
+  return (a: { nameTh: string; nameEn: string }, b: { nameTh: string; nameEn: string }) =>
+    lang === 'en' ? en.compare(a.nameEn, b.nameEn) : th.compare(a.nameTh, b.nameTh);
+};
+
+/** Tambons per province: OTOP is "one tambon, one product", so more tambons means more producers. */
+let tambonCounts: Map<string, number> | undefined;
+function tambonsIn(index: AddressIndex, code: string): number {
+  if (!tambonCounts) {
+    tambonCounts = new Map();
+    for (const p of index.listProvinces()) {
+      tambonCounts.set(p.code, index.listDistricts(p.code).reduce((n, d) => n + index.listSubdistricts(d.code).length, 0));
+    }
+  }
+  return tambonCounts.get(code) ?? 0;
+}
+
+/** The province the user is known to be near: the one on file, or the one in a shared location's address. */
+async function nearProvince(index: AddressIndex, ctx: SourceContext): Promise<string | undefined> {
+  const onFile = codeAt(ctx, 'address.province');
+  if (onFile) return onFile;
+  const loc = getPath(ctx.answers, 'address.location') as { address?: string } | undefined;
+  return loc?.address ? (await index.matchAddressText(loc.address)).province?.code : undefined;
+}
+
+/**
+ * The 77 provinces; typing a name (with typos, short forms like กทม/โคราช) finds one. Offered
+ * nearest first when we know where the user is (that province, then its region: province codes
+ * share their first digit by region), else the provinces with the most tambons first.
+ */
 export const provinces: OptionSource = {
   async list(ctx) {
     const index = await loadAddressIndex();
-    return index.listProvinces(ctx.lang).map((p) => option(p, ctx.lang));
+    const near = await nearProvince(index, ctx);
+    const rank = (p: Province) => (p.code === near ? 0 : near && p.code[0] === near[0] ? 1 : 2);
+    const names = byName(ctx.lang);
+    return index
+      .listProvinces(ctx.lang)
+      .sort((a, b) => rank(a) - rank(b) || tambonsIn(index, b.code) - tambonsIn(index, a.code) || names(a, b))
+      .map((p) => option(p, ctx.lang));
   },
   async match(input, ctx) {
     const m = (await loadAddressIndex()).matchProvince(input);
@@ -42,7 +80,7 @@ export const provinces: OptionSource = {
 /** Districts (amphoe/khet) of the province already answered at `address.province`. */
 export const districts: OptionSource = {
   async list(ctx) {
-    return (await loadAddressIndex()).listDistricts(codeAt(ctx, 'address.province')).map((d) => option(d, ctx.lang));
+    return (await loadAddressIndex()).listDistricts(codeAt(ctx, 'address.province')).sort(byName(ctx.lang)).map((d) => option(d, ctx.lang));
   },
   async match(input, ctx) {
     const m = (await loadAddressIndex()).matchDistrict(codeAt(ctx, 'address.province'), input);
@@ -57,7 +95,7 @@ export const districts: OptionSource = {
 /** Subdistricts (tambon/khwaeng) of the district at `address.district`; carries the postcode. */
 export const subdistricts: OptionSource = {
   async list(ctx) {
-    return (await loadAddressIndex()).listSubdistricts(codeAt(ctx, 'address.district')).map((s) => option(s, ctx.lang));
+    return (await loadAddressIndex()).listSubdistricts(codeAt(ctx, 'address.district')).sort(byName(ctx.lang)).map((s) => option(s, ctx.lang));
   },
   async match(input, ctx) {
     const m = (await loadAddressIndex()).matchSubdistrict(codeAt(ctx, 'address.district'), input);

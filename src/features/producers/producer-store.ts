@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Models } from '../../core/db/models.js';
 import { userRef } from '../../core/logger.js';
 
@@ -34,6 +35,52 @@ export interface Producer extends ProducerProfile {
   updatedAt: Date;
 }
 
+const place = z.object({ code: z.string().min(1).max(64), nameTh: z.string().min(1), nameEn: z.string().min(1) }).strip();
+
+/**
+ * The rules of a stored profile, checked here (not only by the conversation that collects it) so
+ * that every way in — LINE, admin API, dashboard — obeys them.
+ */
+export const producerProfileSchema = z
+  .object({
+    fullName: z.string().trim().min(2).max(120),
+    phone: z.string().regex(/^\+66[689]\d{8}$/, 'a Thai mobile number in E.164 form'),
+    producerType: z.enum(['community_group', 'single_owner', 'sme']),
+    groupName: z.string().trim().min(1).max(120).optional(),
+    memberCount: z.number().int().min(1).max(5000).optional(),
+    address: z.object({ province: place, district: place, subdistrict: place, postcode: z.string().regex(/^\d{5}$/).optional() }).strip(),
+    category: z.enum(['food', 'beverage', 'textile', 'craft', 'herbal']),
+    products: z.array(z.string().trim().min(1).max(80)).min(1).max(20),
+    otopRegistrationNumber: z.string().max(40).optional(),
+    opc: z.object({ stars: z.number().int().min(1).max(5), roundYearBE: z.number().int().min(2540).max(2700).optional() }).strip().optional(),
+    shops: z.array(z.enum(['tiktok', 'lazada', 'shopee', 'facebook'])).max(4),
+    nationalIdSealed: z.string().min(1).optional(),
+    nationalIdLookup: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((p, c) => {
+    if (p.producerType !== 'single_owner' && !p.groupName) c.addIssue({ code: 'custom', path: ['groupName'], message: 'a group or SME needs its name' });
+  });
+
+const consentsSchema = z
+  .object({ registration: z.boolean(), notices: z.boolean(), sharing: z.boolean() })
+  .strict()
+  .refine((c) => c.registration === true, { message: 'a profile is kept only with the registration consent', path: ['registration'] });
+
+/** A profile or its consents broke a rule of the store; nothing was written. */
+export class ProducerRuleError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`producer profile rejected: ${problems.join('; ')}`);
+    this.name = 'ProducerRuleError';
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ProducerRuleError(r.error.issues.map((i) => `${prefix}${i.path.join('.')}: ${i.message}`));
+  return r.data;
+}
+
 /** Producers' profiles and the consent log behind them. */
 export class ProducerStore {
   constructor(private readonly models: Models) {}
@@ -46,7 +93,9 @@ export class ProducerStore {
    * Creates or updates the profile of a LINE user (registering again updates, never duplicates)
    * and logs each consent that changed, with time and notice version.
    */
-  async save(userId: string, profile: ProducerProfile, consents: Record<ConsentPurpose, boolean>, noticeVersion: string, now: Date): Promise<Producer> {
+  async save(userId: string, input: ProducerProfile, givenConsents: Record<ConsentPurpose, boolean>, noticeVersion: string, now: Date): Promise<Producer> {
+    const profile = check(producerProfileSchema, stripUndefined(input), '') as ProducerProfile;
+    const consents = check(consentsSchema, givenConsents, 'consents.');
     const before = await this.get(userId);
     const unset: Record<string, 1> = {};
     for (const k of ['groupName', 'memberCount', 'otopRegistrationNumber', 'opc', 'nationalIdSealed', 'nationalIdLookup'] as const) {
@@ -71,6 +120,8 @@ export class ProducerStore {
   }
 
   async setConsent(userId: string, purpose: ConsentPurpose, granted: boolean, noticeVersion: string, now: Date): Promise<void> {
+    // Withdrawing the registration consent is erasure ("delete my data"), never a profile without it.
+    if (purpose === 'registration' && !granted) throw new ProducerRuleError(['consents.registration: withdraw it by erasing the profile']);
     await this.models.Producer.updateOne({ userId }, { $set: { [`consents.${purpose}`]: granted, updatedAt: now } });
     await this.logConsent(userId, purpose, granted, noticeVersion, now);
   }
@@ -99,4 +150,8 @@ export class ProducerStore {
     await m.DataErasure.create({ userRef: userRef(userId), at: now, erased });
     return erased;
   }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

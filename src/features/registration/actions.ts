@@ -3,7 +3,8 @@ import { maskNationalId } from '../../domain/validation/national-id.js';
 import { displayE164 } from '../../domain/validation/phone.js';
 import type { FlowAction } from '../../flows/registry.js';
 import { getPath } from '../../flows/paths.js';
-import type { ConsentPurpose, Producer, ProducerProfile, ProducerStore } from '../producers/producer-store.js';
+import { markJourneyDone } from '../../flows/journey-done.js';
+import { ProducerRuleError, type ConsentPurpose, type Producer, type ProducerProfile, type ProducerStore } from '../producers/producer-store.js';
 
 export interface RegistrationDeps {
   producers: ProducerStore;
@@ -52,6 +53,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
     /** Already registered: load the profile and go straight to the summary to edit it. */
     'registration.begin': async ({ ctx, state }) => {
       const existing = await producers.get(ctx.userId);
+      markJourneyDone(ctx, 'registration', Boolean(existing?.consents.registration));
       if (!existing || !existing.consents.registration) return;
       const { answers, display } = profileToAnswers(existing, sealer, ctx.t('profile:hidden'));
       Object.assign(state.answers, answers);
@@ -97,7 +99,16 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
         notices: a('consents.notices') === true,
         sharing: a('consents.sharing') === true,
       };
-      await producers.save(ctx.userId, profile, consents, ctx.t('registration:pdpa.version'), ctx.services.now());
+      try {
+        await producers.save(ctx.userId, profile, consents, ctx.t('registration:pdpa.version'), ctx.services.now());
+      } catch (err) {
+        if (!(err instanceof ProducerRuleError)) throw err;
+        // The store's rules hold whatever the conversation did: nothing saved, say so plainly.
+        ctx.services.logger.warn({ problems: err.problems }, 'registration not saved: profile rules');
+        ctx.say(ctx.t('registration:notSaved'));
+        return { end: true };
+      }
+      markJourneyDone(ctx, 'registration', true);
     },
 
     /** "My data": what we keep about this user, national ID masked. */
@@ -135,6 +146,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
         if (what) erased.push(what);
       }
       ctx.session.paused = {};
+      markJourneyDone(ctx, 'registration', false);
       return { outcome: erased.length ? 'erased' : 'nothing' };
     },
 

@@ -354,6 +354,16 @@ export function signUpResultMessage(result: SignUpResult, ctx: CardContext): Mes
       return text(ctx.t('training:result.past'), menuChoices(ctx));
     case 'cancelled':
       return text(ctx.t('training:result.trainingCancelled'), menuChoices(ctx));
+    case 'not_registered':
+      return text(ctx.t('training:result.notRegistered'), [
+        { label: ctx.t('training:button.register'), data: 'cmd=start&flow=registration&m=1' },
+        { label: ctx.t('training:button.list'), data: trainingData('list') },
+      ]);
+    case 'limit_reached':
+      return text(ctx.t('training:result.limitReached', { count: result.limit }), [
+        { label: ctx.t('training:button.mine'), data: trainingData('mine') },
+        { label: ctx.t('training:button.list'), data: trainingData('list') },
+      ]);
     case 'not_found':
       return text(ctx.t('training:result.notFound'), menuChoices(ctx));
   }

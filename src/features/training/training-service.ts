@@ -88,7 +88,22 @@ export type SignUpOutcome =
   | { kind: 'deadline_passed'; training: TrainingView }
   | { kind: 'past'; training: TrainingView }
   | { kind: 'cancelled'; training: TrainingView }
+  /** Sign-up needs a registration with the consent that covers it (the policy's `eligible`). */
+  | { kind: 'not_registered' }
+  /** Already holding `limit` upcoming seats or waiting places. */
+  | { kind: 'limit_reached'; limit: number; training: TrainingView }
   | { kind: 'not_found' };
+
+/**
+ * Who may sign up and how much: checked by the service (not only by the chat), so every way in
+ * obeys it. Without a policy anyone may take any number (tests of the seat logic).
+ */
+export interface SignUpPolicy {
+  /** True when the person is registered with the consent that covers training sign-up. */
+  eligible(userId: string): Promise<boolean>;
+  /** Upcoming seats and waiting places one person may hold at once. */
+  maxActivePerUser: number;
+}
 
 /**
  * `promoted` is set only in a rare race (a double tap that took a seat and had to give it back,
@@ -143,7 +158,10 @@ const MAX_ROUNDS = 200;
 const NO_WAITLIST = { waitlist: 0 } as const;
 
 export class TrainingService {
-  constructor(private readonly models: TrainingModels) {}
+  constructor(
+    private readonly models: TrainingModels,
+    private readonly policy?: SignUpPolicy,
+  ) {}
 
   /**
    * Open trainings that have not started and whose sign-up deadline has not passed, the most
@@ -211,6 +229,13 @@ export class TrainingService {
         return withPromoted(await this.already(id, userId, existing.status, training));
       }
       if (now.getTime() > t.signupDeadline.getTime()) return withPromoted({ kind: 'deadline_passed', training });
+      if (this.policy && round === 0) {
+        if (!(await this.policy.eligible(userId))) return withPromoted({ kind: 'not_registered' });
+        // One user's events are handled one at a time (src/inbox/user-lock.ts), so counting first holds.
+        if ((await this.activeCount(userId, now)) >= this.policy.maxActivePerUser) {
+          return withPromoted({ kind: 'limit_reached', limit: this.policy.maxActivePerUser, training });
+        }
+      }
 
       if (t.waitingCount === 0 && t.seatsTaken < t.capacity) {
         const taken = await this.takeSeat(t, now);
@@ -330,6 +355,14 @@ export class TrainingService {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Seats and waiting places the person holds in trainings that have not started. */
+  private async activeCount(userId: string, now: Date): Promise<number> {
+    const active = await this.models.TrainingSignup.find({ userId, status: { $in: ['confirmed', 'waiting'] } }, { trainingId: 1 }).lean<Pick<TrainingSignupDoc, 'trainingId'>[]>();
+    if (active.length === 0) return 0;
+    const trainings = await this.models.Training.find({ _id: { $in: active.map((s) => s.trainingId) } }, { startsAt: 1 }).lean<Pick<TrainingDoc, 'startsAt'>[]>();
+    return trainings.filter((t) => t.startsAt.getTime() > now.getTime()).length;
+  }
 
   private loadTraining(id: Types.ObjectId): Promise<TrainingDoc | null> {
     return this.models.Training.findById(id, NO_WAITLIST).lean<TrainingDoc>().exec();
