@@ -72,8 +72,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
   const sessions = new SessionStore(models, config.SESSION_IDLE_DAYS);
-  const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
-  const inbox = new Inbox(models, ingest);
+  const inbox = new Inbox(models);
   const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
 
   const sealer = new Sealer(encryptionKey(config, logger));
