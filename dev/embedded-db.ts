@@ -316,6 +316,7 @@ async function startPostgres(dir: string, log: (msg: string) => void): Promise<P
     onError: keep,
   });
   const started = Date.now();
+  await waitForEarlierPostgres(dir, log);
   const fresh = !(await exists(path.join(dir, 'PG_VERSION')));
   try {
     if (fresh) await pg.initialise();
@@ -338,6 +339,34 @@ async function startPostgres(dir: string, log: (msg: string) => void): Promise<P
     dir,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * A database program that was just stopped may still be shutting its PostgreSQL down (the front's
+ * port closes first); a new start on the same directory waits for it instead of failing on
+ * PostgreSQL's lock file.
+ */
+async function waitForEarlierPostgres(dir: string, log: (msg: string) => void): Promise<void> {
+  const deadline = Date.now() + STOP_GRACE_MS * 2;
+  let told = false;
+  for (;;) {
+    const pid = Number.parseInt((await readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    if (!Number.isFinite(pid) || pid <= 0 || !isAlive(pid) || Date.now() > deadline) return;
+    if (!told) {
+      told = true;
+      log(`embedded database: waiting for the PostgreSQL still running on ${displayPath(dir)} (pid ${pid}) to stop…`);
+    }
+    await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

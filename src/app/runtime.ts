@@ -52,11 +52,13 @@ export interface RuntimeOptions {
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
+  /** Benchmarks count database commands with the driver's command monitoring. */
+  monitorCommands?: boolean;
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const db = await connectDatabase(opts.mongoUri);
+  const db = await connectDatabase(opts.mongoUri, { monitorCommands: opts.monitorCommands ?? false });
   const models = createModels(db.conn);
   await ensureIndexes(models);
 

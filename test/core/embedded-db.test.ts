@@ -308,7 +308,7 @@ describe('startEmbeddedDatabase', () => {
     it(`when the parent process ${how}, then the database process goes away too`, async () => {
       const script = `
         const { startEmbeddedDatabase } = await import(${JSON.stringify(path.join(projectRoot, 'dev/embedded-db.ts'))});
-        const db = await startEmbeddedDatabase(${JSON.stringify({ dataDir: path.join(dataDir, 'child'), cacheDir, projectRoot })});
+        const db = await startEmbeddedDatabase(${JSON.stringify({ dataDir: path.join(dataDir, how.replace(/\W+/g, '-')), cacheDir, projectRoot })});
         console.log('URI ' + db.uri);
         ${how === 'is sent SIGTERM' ? 'setInterval(() => {}, 1000);' : 'process.exit(0);'}
       `;

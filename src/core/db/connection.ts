@@ -14,7 +14,7 @@ export interface DatabaseHandle {
  * server-selection timeout so that a database outage turns webhooks into quick 5xx (LINE
  * redelivers) instead of hanging past LINE's 2 s.
  */
-export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
+export async function connectDatabase(uri: string, opts: { monitorCommands?: boolean } = {}): Promise<DatabaseHandle> {
   const conn = mongoose.createConnection(uri, {
     autoIndex: false,
     autoCreate: false,
@@ -22,6 +22,7 @@ export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
     heartbeatFrequencyMS: 2_000,
     maxPoolSize: 20,
     bufferCommands: false,
+    monitorCommands: opts.monitorCommands ?? false,
   });
   await conn.asPromise();
   return {
