@@ -935,7 +935,9 @@ function displayPath(p: string): string {
 // Main: `node dist/dev/embedded-db.js [--data-dir .data] [--port N]` (what `npm run db` runs).
 
 function parseArgs(argv: string[]): ServeOptions {
-  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+  // dev/embedded-db.ts, or dist/dev/embedded-db.js when built.
+  const up = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const projectRoot = path.basename(up) === 'dist' ? path.dirname(up) : up;
   const opt = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
