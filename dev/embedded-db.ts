@@ -384,6 +384,8 @@ async function ensureDatabase(pg: EmbeddedPostgresLike): Promise<void> {
   } finally {
     await admin.end();
   }
+  // EMBEDDED_DB_GIN=0 (for measuring what the indexes are worth): a new data directory gets no trigger.
+  if (process.env['EMBEDDED_DB_GIN'] === '0') return;
   const client = pg.getPgClient(PG_DATABASE, '127.0.0.1');
   await client.connect();
   try {
