@@ -411,7 +411,9 @@ BEGIN
     SELECT string_agg('(' || pg_get_indexdef(cmd.objid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k)
       INTO cols FROM generate_series(1, idx.indnatts) AS k;
     BEGIN
-      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s)', left(idx.relname, 59) || '_gin', idx.tbl, cols);
+      -- fastupdate off: new entries go straight into the index instead of a pending list that
+      -- every lookup scans until a vacuum merges it (slow right after many inserts).
+      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s) WITH (fastupdate = off)', left(idx.relname, 59) || '_gin', idx.tbl, cols);
     EXCEPTION WHEN others THEN
       RAISE WARNING 'otop_gin_beside_index: % on %: %', idx.relname, idx.tbl, SQLERRM;
     END;
