@@ -54,11 +54,13 @@ export interface RuntimeOptions {
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
+  /** Benchmarks count database commands with the driver's command monitoring. */
+  monitorCommands?: boolean;
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const db = await connectDatabase(opts.mongoUri);
+  const db = await connectDatabase(opts.mongoUri, { monitorCommands: opts.monitorCommands ?? false });
   const models = createModels(db.conn);
   await ensureIndexes(models);
   const metrics = new Metrics({ conn: db.conn, quota: () => gateway.messageQuota() });
@@ -86,8 +88,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
   const sessions = new SessionStore(models, config.SESSION_IDLE_DAYS);
-  const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
-  const inbox = new Inbox(models, ingest);
+  const inbox = new Inbox(models);
   const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
 
   const producers = new ProducerStore(models);

@@ -39,11 +39,7 @@ type PendingDoc = {
 
 /** Durable, deduplicated store of webhook events (see the inbox collections in models.ts). */
 export class Inbox {
-  /** `ingestModels`: the same collections on the connection webhook writes use (see connection.ts). */
-  constructor(
-    private readonly models: Models,
-    private readonly ingestModels: Pick<Models, 'InboxPending'> = models,
-  ) {}
+  constructor(private readonly models: Models) {}
 
   /**
    * Stores events before the webhook answers 200: one insert each. A repeat of an event still
@@ -58,7 +54,7 @@ export class Inbox {
       events.map(async (event) => {
         const userKey = userKeyOf(event);
         try {
-          await this.ingestModels.InboxPending.create({
+          await this.models.InboxPending.create({
             _id: eventId(event),
             userKey,
             timestamp: event.timestamp,
