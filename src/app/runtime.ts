@@ -5,15 +5,15 @@ import type { Config } from '../config/env.js';
 import { connectDatabase, type DatabaseHandle } from '../core/db/connection.js';
 import { createModels, ensureIndexes, type Models } from '../core/db/models.js';
 import { Sealer } from '../core/crypto.js';
-import { createTranslator, readLocales, type Translator } from '../core/i18n.js';
+import { createTranslator, DEFAULT_LANG, readLocales, type Translator } from '../core/i18n.js';
 import type { Logger } from '../core/logger.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
 import type { BotServices } from '../bot/context.js';
 import { fallbackHelp, lifecycle, type MenuProvider } from '../bot/core-handlers.js';
-import { Inbox } from '../inbox/inbox.js';
+import { Inbox, isUserKey } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
-import { UserLocks } from '../inbox/user-lock.js';
+import { encodeData, text } from '../bot/messages.js';
 import { LineGateway } from '../line/gateway.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
@@ -57,6 +57,8 @@ export interface RuntimeOptions {
   mongoUri: string;
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Inbox processor overrides (tests: quicker handler retries). */
+  inbox?: { retryDelaysMs?: number[] };
   /** Outbox drainer overrides (tests: quicker retries and polls). */
   outbox?: { baseDelayMs?: number; pollMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
@@ -94,7 +96,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
   const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
   const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
-  const inbox = new Inbox(models, ingest);
+  const inbox = new Inbox(models, ingest, { storeTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS });
   const services: BotServices = { gateway, outbox, drainer, translator, sessions, logger, now: () => new Date() };
 
   const sealer = new Sealer(encryptionKey(config, logger));
@@ -122,10 +124,35 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ]);
   const processor = new InboxProcessor({
     inbox,
-    locks: new UserLocks(models, newOwnerId(), 30_000),
+    sessions,
+    owner: newOwnerId(),
     handler,
     logger,
     concurrency: config.INBOX_CONCURRENCY,
+    leaseMs: config.INBOX_LEASE_MS,
+    settleMs: config.INBOX_SETTLE_MS,
+    now: () => services.now(), // looked up each time: tests move the bot's clock
+    ...(opts.inbox?.retryDelaysMs ? { retryDelaysMs: opts.inbox.retryDelaysMs } : {}),
+    onGaveUp: async (g) => {
+      // The payload is kept sealed for a limited time so an operator can replay it (npm run replay).
+      const keepUntil = new Date(Date.now() + config.FAILED_EVENT_KEEP_DAYS * 86_400_000);
+      await inbox.setAside(g.doc, g.error, g.attempts, sealer.seal(g.doc.payload), keepUntil);
+      if (!isUserKey(g.userKey)) return;
+      // The user hears that it failed, with a way to a person, instead of silence.
+      const session = await sessions.read(g.userKey).catch(() => undefined);
+      const lang = session?.lang ?? DEFAULT_LANG;
+      await outbox.enqueue([
+        {
+          _id: `evt:${g.eventId}:apology`,
+          kind: 'push',
+          to: [g.userKey],
+          messages: [
+            text(translator.t(lang, 'common:failure.apology'), [{ label: translator.t(lang, 'common:nav.officer'), data: encodeData({ cmd: 'officer' }) }]),
+          ],
+          cause: { type: 'event-failed', id: g.eventId },
+        },
+      ]);
+    },
   });
 
   return {

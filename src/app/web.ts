@@ -25,12 +25,14 @@ export function createWebApp(rt: Runtime): WebApp {
       inbox: rt.inbox,
       logger: rt.logger,
       accepting: () => accepting,
+      userMaxPerMinute: rt.config.INBOX_USER_MAX_PER_MINUTE,
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
     }),
   );
 
   app.get('/healthz', async (_req, res) => {
-    const ok = await rt.db.ping(1_000);
+    // Pinged on the ingest connection: never queued behind event processing (see connection.ts).
+    const ok = await rt.db.ping(1_000, 'ingest');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'database unavailable' });
   });
 

@@ -44,10 +44,11 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     LINE_REQUEST_TIMEOUT_MS: '2000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    INBOX_SETTLE_MS: '0',
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, outbox: { baseDelayMs: 20, pollMs: 100 }, flowsDir: opts.flowsDir });
+  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, outbox: { baseDelayMs: 20, pollMs: 100 }, inbox: { retryDelaysMs: [20, 40, 80, 160] }, flowsDir: opts.flowsDir });
   const web = createWebApp(rt);
   const bot: TestBot = {
     fake,

@@ -12,7 +12,7 @@ export interface DatabaseHandle {
   /** 'ferretdb' when the server is FerretDB (embedded/dev), else 'mongodb'. */
   server: 'mongodb' | 'ferretdb';
   /** True when the server answers a ping within the timeout. */
-  ping(timeoutMs?: number): Promise<boolean>;
+  ping(timeoutMs?: number, on?: 'main' | 'ingest'): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -55,9 +55,9 @@ export async function connectDatabase(uri: string): Promise<DatabaseHandle> {
     conn,
     ingest,
     server,
-    async ping(timeoutMs = 1_000) {
+    async ping(timeoutMs = 1_000, on: 'main' | 'ingest' = 'main') {
       try {
-        const db = conn.db;
+        const db = (on === 'ingest' ? ingest : conn).db;
         if (!db) return false;
         await withTimeout(db.admin().command({ ping: 1 }), timeoutMs);
         return true;

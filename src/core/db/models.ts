@@ -13,8 +13,10 @@ import { createTrainingModels } from './schemas/training.js';
 // per event, so acknowledging LINE stays cheap; the collection stays small, so "next event of this
 // user" is cheap even on FerretDB (which scans collections for anything but _id); message text is
 // gone as soon as an event is handled.
-// inbox_events is the ledger of processed events (outcome, attempts, no payload), kept for
-// INBOX_RETENTION_DAYS: an event that arrives again after processing is found there and dropped.
+// inbox_events is the ledger of events set aside after their last attempt (outcome, attempts, the
+// payload sealed for a limited time so an operator can replay it), kept for INBOX_RETENTION_DAYS.
+// Events handled normally leave no ledger entry: the session's applied-event guard (sessions.applied)
+// drops a repeat, and the hot path stays at three round trips.
 const inboxEventSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -24,10 +26,13 @@ const inboxEventSchema = new Schema(
     timestamp: { type: Number, required: true },
     receivedAt: { type: Date, required: true },
     redelivery: { type: Boolean, default: false },
-    status: { type: String, required: true, enum: ['done', 'failed', 'ignored'] },
+    status: { type: String, required: true, enum: ['done', 'failed', 'ignored', 'replayed'] },
     attempts: { type: Number, default: 0 },
     processedAt: { type: Date },
     lastError: { type: String },
+    // A failed event's payload, sealed (AES-256-GCM), for `npm run replay`; dropped after keepUntil.
+    sealedPayload: { type: String },
+    keepUntil: { type: Date },
   },
   { collection: 'inbox_events', versionKey: false },
 );
@@ -42,7 +47,8 @@ const inboxPendingSchema = new Schema(
     receivedAt: { type: Date, required: true },
     redelivery: { type: Boolean, default: false },
     attempts: { type: Number, default: 0 },
-    payload: { type: Schema.Types.Mixed, required: true },
+    // The event as JSON text: any signed event stores, whatever its keys or nesting.
+    payload: { type: String, required: true },
   },
   { collection: 'inbox_pending', versionKey: false },
 );
@@ -79,6 +85,14 @@ const sessionSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     rev: { type: Number, required: true, default: 0 },
+    // The user's processing lease (src/inbox/processor.ts): who handles their events, until when.
+    // Kept in the session so that one atomic command takes it and reads the session.
+    leaseOwner: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
+    // Applied-event guard: ids of the newest events applied (saved in the same conditional write
+    // as the state they produced), and the newest one's LINE timestamp.
+    applied: { type: [String], default: [] },
+    lastAppliedTs: { type: Number },
   },
   { collection: 'sessions', versionKey: false, minimize: false },
 );
