@@ -4,6 +4,10 @@
  * API. Prints events/s, latency to the 200 and to the reply (p50/p99), peak RSS, and the ratios.
  *
  *   npm run bench:webhook            (BENCH_EVENTS, BENCH_USERS, BENCH_CONCURRENCY to change the load)
+ *   npm run bench:webhook -- --scale (the same load with 10,000 and 100,000 existing users: the curve)
+ *
+ * Beside those it prints the database commands per event (the driver's command monitoring: the
+ * figure that carries over to MongoDB) and the CPU seconds the database processes used.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +24,7 @@ import { createRuntime } from '../src/app/runtime.js';
 import { createWebApp } from '../src/app/web.js';
 import { FakeLine } from '../dev/fake-line/server.js';
 import { sign } from '../src/webhook/signature.js';
+import { commandCounter, databaseCpuSeconds, runScaleMode } from './database-figures.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const USERS = Number(process.env.BENCH_USERS ?? 200);
@@ -27,7 +32,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-token';
 
-interface Result {
+export interface Result {
   name: string;
   eventsPerSec: number;
   ack: { p50: number; p99: number };
@@ -150,12 +155,22 @@ async function main() {
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
     INBOX_CONCURRENCY: '32',
   });
-  const rt = await createRuntime({ config, logger: createLogger('silent'), mongoUri });
+  if (process.argv.includes('--scale')) {
+    await runScaleMode({ config, dbBaseUri: process.env.MONGODB_URI ?? db!.uri, dbPid: db?.pid, echo: baseline, run: (url) => drive('otop bot', url, fake), listen });
+    await db?.stop();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
+  const rt = await createRuntime({ config, logger: createLogger('silent'), mongoUri, monitorCommands: true });
   const web = createWebApp(rt);
   const ours = await listen(web.app);
+  const commands = commandCounter(rt.db.conn);
+  const cpuBefore = databaseCpuSeconds(db?.pid);
   const bot = await drive('otop bot', ours.url, fake);
-  ours.server.close();
   await rt.processor.idle();
+  const dbFigures = { commands: commands.stop(), cpu: databaseCpuSeconds(db?.pid) - cpuBefore };
+  ours.server.close();
   await rt.close();
   await db?.stop();
   await fake.close();
@@ -171,6 +186,10 @@ async function main() {
   }
   console.log(
     `ratio (otop / echo): throughput ${(bot.eventsPerSec / baseline.eventsPerSec).toFixed(2)}x, ack p99 ${(bot.ack.p99 / baseline.ack.p99).toFixed(2)}x, reply p99 ${(bot.reply.p99 / baseline.reply.p99).toFixed(2)}x`,
+  );
+  console.log(
+    `database: ${(dbFigures.commands.total / EVENTS).toFixed(1)} commands per event (${dbFigures.commands.summary}), ` +
+      `database processes CPU ${Number.isFinite(dbFigures.cpu) ? `${dbFigures.cpu.toFixed(1)} s` : 'n/a (external MONGODB_URI)'} for ${EVENTS} events`,
   );
   process.exit(0);
 }

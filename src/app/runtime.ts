@@ -63,11 +63,13 @@ export interface RuntimeOptions {
   outbox?: { baseDelayMs?: number; pollMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
+  /** Benchmarks count database commands with the driver's command monitoring. */
+  monitorCommands?: boolean;
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const db = await connectDatabase(opts.mongoUri);
+  const db = await connectDatabase(opts.mongoUri, { monitorCommands: opts.monitorCommands ?? false });
   const models = createModels(db.conn);
   await ensureIndexes(models);
 
@@ -95,8 +97,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
   const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
-  const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
-  const inbox = new Inbox(models, ingest, { storeTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS });
+  const inbox = new Inbox(models, { storeTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS });
   const services: BotServices = { gateway, outbox, drainer, translator, sessions, logger, now: () => new Date() };
 
   const sealer = new Sealer(encryptionKey(config, logger));

@@ -63,10 +63,8 @@ export interface InboxOptions {
 export class Inbox {
   private readonly storeTimeoutMs: number;
 
-  /** `ingestModels`: the same collections on the connection webhook writes use (see connection.ts). */
   constructor(
     private readonly models: Models,
-    private readonly ingestModels: Pick<Models, 'InboxPending'> = models,
     opts: InboxOptions = {},
   ) {
     this.storeTimeoutMs = opts.storeTimeoutMs ?? 1_000;
@@ -82,7 +80,7 @@ export class Inbox {
   async store(events: readonly unknown[], receivedAt = new Date()): Promise<StoreResult> {
     const result: StoreResult = { stored: 0, duplicates: 0, userKeys: [] };
     const keys = new Set<string>();
-    const coll = this.ingestModels.InboxPending.collection;
+    const coll = this.models.InboxPending.collection;
     await withTimeout(
       Promise.all(
         events.map(async (raw) => {

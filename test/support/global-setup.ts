@@ -2,8 +2,9 @@
  * vitest globalSetup: makes one MongoDB-compatible server available to every test file.
  *
  * - MONGODB_URI set: use it as is (nothing is started or stopped).
- * - otherwise: start the embedded database (see dev/embedded-db.ts) with its data in a fresh
- *   temporary directory (removed at teardown) and the FerretDB binary cached in <projectRoot>/.cache.
+ * - otherwise: start the embedded database program (dev/embedded-db.ts, the one `npm run db` runs,
+ *   as a child process) with its data in a fresh temporary directory (removed at teardown) and the
+ *   FerretDB binary cached in <projectRoot>/.cache.
  *
  * Test files read the base URI with `inject('mongoUri')`; test/support/db.ts gives each file its
  * own database on it.

@@ -6,7 +6,7 @@ import { Schema, Types, type Connection } from 'mongoose';
  * no partial/sparse/TTL indexes, no unique index on an optional field.
  *
  * Seats and the waiting list live on the training document, so that every change to them is one
- * single-document update (atomic on MongoDB, and on FerretDB through our single-connection pool):
+ * single-document update (atomic on MongoDB, and on the embedded FerretDB through its serialising front):
  * - `seatsTaken` counts confirmed seats; it is only raised by a conditional update
  *   (`seatsTaken < capacity`, no one waiting) with `$inc`;
  * - `waitlist` holds the LINE user ids waiting, in order ($push to join, $pop -1 to promote the

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/core/paths.js';
+import { FakeLine } from '../../dev/fake-line/server.js';
+import { freePort, runProgram, type Run } from '../support/process.js';
+import { ev, signedBody } from '../support/events.js';
+
+// Two web processes and a worker, as the Procfile runs them, sharing one embedded database
+// started the way `npm run db` starts it (the built dev/embedded-db.js, URI on its first line).
+const main = join(projectRoot, 'dist', 'src', 'main.js');
+const dbProgram = join(projectRoot, 'dist', 'dev', 'embedded-db.js');
+const SECRET = 'multi-process-secret';
+const TOKEN = 'multi-process-token';
+
+let fake: FakeLine;
+let dataDir: string;
+let db: Run;
+const webPorts: number[] = [];
+const processes: Run[] = [];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')], { stdio: 'pipe' });
+  fake = await FakeLine.start({ channelAccessToken: TOKEN });
+  dataDir = await mkdtemp(join(os.tmpdir(), 'otopbot-multi-'));
+  db = runProgram(dbProgram, ['--data-dir', dataDir], {});
+  const uri = `${(await db.waitFor(/^mongodb:\/\/\S+$/m, 120_000))[0]}/multi`;
+  const env = {
+    MONGODB_URI: uri,
+    HOST: '127.0.0.1',
+    LINE_CHANNEL_SECRET: SECRET,
+    LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+    LINE_API_BASE_URL: fake.url,
+    LOG_LEVEL: 'info',
+  };
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    webPorts.push(port);
+    processes.push(runProgram(main, ['web'], { ...env, PORT: String(port) }));
+  }
+  processes.push(runProgram(main, ['worker'], env));
+  await Promise.all(processes.map((p, i) => p.waitFor(i < 2 ? /listening for LINE webhooks/ : /worker started/, 60_000)));
+}, 240_000);
+
+afterAll(async () => {
+  for (const p of processes) p.child.kill('SIGTERM');
+  await Promise.all(processes.map((p) => p.exited));
+  db?.child.kill('SIGTERM');
+  await db?.exited;
+  await fake?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('two web processes and a worker on one embedded database', () => {
+  it('when one user sends ten texts at once, split across both web processes, then each is answered exactly once', async () => {
+    const userId = 'U' + 'c3'.repeat(16);
+    const t0 = Date.now();
+    const events = Array.from({ length: 10 }, (_, i) => ev.text(userId, 'ช่วยเหลือ', { timestamp: t0 + i }));
+    for (const e of events) fake.registerReplyToken(e.replyToken!, userId);
+
+    const statuses = await Promise.all(
+      events.map(async (e, i) => {
+        const { body, signature } = signedBody([e], SECRET);
+        const res = await fetch(`http://127.0.0.1:${webPorts[i % 2]}/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-line-signature': signature },
+          body,
+        });
+        return res.status;
+      }),
+    );
+    expect(statuses).toEqual(Array(10).fill(200));
+
+    const replyTokensUsed = () =>
+      fake.requests
+        .filter((r) => r.path === '/v2/bot/message/reply' && r.status === 200)
+        .map((r) => (r.body as { replyToken: string }).replyToken)
+        .filter((t) => events.some((e) => e.replyToken === t));
+    const deadline = Date.now() + 30_000;
+    while (replyTokensUsed().length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Give a double answer time to show up.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const used = replyTokensUsed();
+    expect(new Set(used).size).toBe(10); // all answered
+    expect(used).toHaveLength(10); // none twice
+    expect(fake.requests.filter((r) => r.path === '/v2/bot/message/push')).toHaveLength(0);
+    // Not asserted yet: answers in timestamp order. An event stored by one process just after the
+    // other process began the user's batch is processed after later ones (seen here in about one
+    // run of three); the inbox's settle window (issue 9) is what orders them across processes.
+    for (const p of processes) expect(p.out()).not.toMatch(/"level":(50|60)/);
+  }, 60_000);
+});
