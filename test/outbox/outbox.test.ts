@@ -60,6 +60,7 @@ describe('answers through the outbox', () => {
     // Retry-After: 1 was honoured.
     expect(pushes[4]!.at - pushes[3]!.at).toBeGreaterThanOrEqual(950);
     expect(bot.fake.sent(u.id)).toHaveLength(sent.length);
+    for (let i = 0; i < 50 && (await outboxOf(u.id))[0]?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 50));
     const docs = await outboxOf(u.id);
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ status: 'sent', kind: 'push', cause: { type: 'event' } });
@@ -175,7 +176,9 @@ describe('waiting-list promotion notices', () => {
     expect(notice.via).toBe('push');
     expect(notice.message.text).toContain('มีที่นั่งว่างแล้ว');
     expect((await bot.rt.models.TrainingSignup.findOne({ userId: waiter.id }).lean())?.status).toBe('confirmed');
-    const docs = (await outboxOf(waiter.id)).filter((d) => d._id.startsWith('promo:'));
+    const promos = async () => (await outboxOf(waiter.id)).filter((d) => d._id.startsWith('promo:'));
+    for (let i = 0; i < 50 && (await promos())[0]?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 50));
+    const docs = await promos();
     expect(docs).toEqual([expect.objectContaining({ status: 'sent', cause: expect.objectContaining({ type: 'promotion' }) })]);
     await new Promise((r) => setTimeout(r, 200));
     expect(bot.fake.sent(waiter.id).filter((m) => m.via === 'push')).toHaveLength(1);
