@@ -26,7 +26,7 @@ import { officerHandler } from '../features/officer/officer.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
-import { TrainingService } from '../features/training/training-service.js';
+import { TrainingService, type Promotion } from '../features/training/training-service.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -47,6 +47,8 @@ export interface Runtime {
   engine: FlowEngine;
   producers: ProducerStore;
   trainings: TrainingService;
+  /** Tells a person promoted from a waiting list (outbox), for jobs such as the seat reconciler. */
+  notifyPromoted: (p: Promotion) => Promise<void>;
   sealer: Sealer;
   close(): Promise<void>;
 }
@@ -173,6 +175,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     engine,
     producers,
     trainings,
+    notifyPromoted,
     sealer,
     async close() {
       await processor.stop();

@@ -118,24 +118,28 @@ export class LineGateway {
   async reply(replyToken: string, messages: readonly Message[], opts: { attempts?: number; userId?: string } = {}): Promise<ReplyOutcome> {
     assertMessagesWithinLimits(messages);
     const max = opts.attempts ?? 3;
-    let uncertain = false;
+    // An attempt that got no answer may have landed; one answered 5xx most likely did not, but a
+    // later "invalid token" would then say it did.
+    let noAnswer = false;
+    let serverError = false;
     let lastReason = '';
     for (let attempt = 1; attempt <= max; attempt++) {
       const a = await this.attempt('reply', { replyToken, messages: [...messages] });
       if (a.outcome === 'sent') return { outcome: 'sent', attempts: attempt };
       if (a.outcome === 'refused') {
-        if (uncertain) return { outcome: 'unknown', attempts: attempt, reason: `token refused after an unanswered attempt: ${a.reason}` };
+        if (noAnswer || serverError) return { outcome: 'unknown', attempts: attempt, reason: `token refused after an unconfirmed attempt: ${a.reason}` };
         return { outcome: 'refused', attempts: attempt, status: a.status, reason: a.reason };
       }
       lastReason = a.reason;
-      // A 429 rate limit means nothing was sent; anything else might have been.
-      if (!(a.definite && a.status === 429)) uncertain = true;
+      if (!a.definite) noAnswer = true;
+      else if (a.status !== 429) serverError = true;
       this.log.warn({ user: opts.userId ? userRef(opts.userId) : undefined, attempt, status: a.status, err: a.reason }, 'reply not confirmed, trying again');
       if (attempt < max) await sleep(Math.min(a.retryAfterMs ?? this.baseDelayMs * attempt, 2_000));
     }
-    return uncertain
+    // Only answered refusals (5xx, 429) and no "invalid token": LINE did not take it; push instead.
+    return noAnswer
       ? { outcome: 'unknown', attempts: max, reason: lastReason }
-      : { outcome: 'refused', attempts: max, status: 429, reason: lastReason };
+      : { outcome: 'refused', attempts: max, status: 503, reason: lastReason };
   }
 
   /** One push request (at most five messages) with the given retry key; no retries here. */
