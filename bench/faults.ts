@@ -58,7 +58,7 @@ export interface FaultResult {
 
 export async function runFaultMode(opts: { fake: FakeLine; config: Config; mongoUri: string; events: number; users: number; concurrency: number }): Promise<FaultResult> {
   const { fake, events: EVENTS, users: USERS } = opts;
-  const config = { ...opts.config, INBOX_SWEEP_SECONDS: 2, INBOX_LEASE_MS: 3_000 } as Config;
+  const config = { ...opts.config, INBOX_SWEEP_SECONDS: 2, INBOX_LEASE_MS: 3_000, LINE_REQUEST_TIMEOUT_MS: 2_000 } as Config;
   fake.reset();
   for (const path of ['/v2/bot/message/reply', '/v2/bot/message/push']) {
     fake.fail({ path, status: 500, probability: 0.2, times: Infinity });

@@ -93,6 +93,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger,
     baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
     pollMs: opts.outbox?.pollMs ?? 1_000,
+    // A claim covers one request (aborted at its timeout): a dead sender's items come back soon.
+    claimMs: Math.max(5_000, 2 * config.LINE_REQUEST_TIMEOUT_MS),
     onSettled: async (doc) => {
       for (const hook of settledHooks) await hook(doc);
     },
