@@ -54,6 +54,8 @@ export interface FaultResult {
   duplicated: number;
   redeliveries: number;
   lineRequests: Record<string, number>;
+  /** For users short of answers: what the database holds for them. */
+  where: Record<string, unknown>;
 }
 
 export async function runFaultMode(opts: { fake: FakeLine; config: Config; mongoUri: string; events: number; users: number; concurrency: number }): Promise<FaultResult> {
@@ -122,17 +124,33 @@ export async function runFaultMode(opts: { fake: FakeLine; config: Config; mongo
   await new Promise((r) => setTimeout(r, 3_000)); // late duplicates would show up here
   let lost = 0;
   let duplicated = 0;
+  const short: string[] = [];
   for (const [userId, n] of expected) {
     const got = fake.sent(userId).length;
-    if (got < n) lost += n - got;
+    if (got < n) {
+      lost += n - got;
+      short.push(userId);
+    }
     if (got > n) duplicated += got - n;
   }
+  // Where the missing answers are (for the report): still queued, in the outbox, set aside.
+  const m = live()[0]!.rt.models;
+  const where = {
+    pendingEvents: await m.InboxPending.countDocuments({ userKey: { $in: short } }),
+    failedEvents: await m.InboxEvent.countDocuments({ userKey: { $in: short } }),
+    outbox: Object.fromEntries(
+      await Promise.all((['pending', 'sent', 'failed', 'unknown'] as const).map(async (st) => [st, await m.Outbox.countDocuments({ to: { $in: short }, status: st })])),
+    ) as Record<string, number>,
+    applied: (await m.Session.find({ _id: { $in: short } }).lean()).reduce((n, s) => n + ((s.applied as string[] | undefined)?.length ?? 0), 0),
+    expected: short.reduce((n, u) => n + (expected.get(u) ?? 0), 0),
+  };
   const lineRequests: Record<string, number> = {};
+
   for (const r of fake.requests) lineRequests[`${r.path.replace('/v2/bot/message/', '')} ${r.status}`] = (lineRequests[`${r.path.replace('/v2/bot/message/', '')} ${r.status}`] ?? 0) + 1;
   for (const p of procs.filter((x) => x.alive)) {
     p.server.close();
     await p.rt.close().catch(() => undefined);
   }
   fake.reset();
-  return { events: EVENTS, eventsPerSec: (EVENTS - lost) / wall, lost, duplicated, redeliveries, lineRequests };
+  return { events: EVENTS, eventsPerSec: (EVENTS - lost) / wall, lost, duplicated, redeliveries, lineRequests, where };
 }

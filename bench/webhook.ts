@@ -165,6 +165,7 @@ async function main() {
     console.log(`sdk echo bot (no faults) ${baseline.eventsPerSec.toFixed(1)} events/s; otop bot under faults ${r.eventsPerSec.toFixed(1)} events/s (${(r.eventsPerSec / baseline.eventsPerSec).toFixed(2)}x)`);
     console.log(`lost answers: ${r.lost}   duplicated answers: ${r.duplicated}   webhook redeliveries: ${r.redeliveries}`);
     console.log(`LINE requests: ${Object.entries(r.lineRequests).sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+    if (r.lost > 0) console.log(`users short of answers, what the database holds for them: ${JSON.stringify(r.where)}`);
     await db?.stop();
     await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
