@@ -384,6 +384,8 @@ async function ensureDatabase(pg: EmbeddedPostgresLike): Promise<void> {
   } finally {
     await admin.end();
   }
+  // EMBEDDED_DB_GIN=0 (for measuring what the indexes are worth): a new data directory gets no trigger.
+  if (process.env['EMBEDDED_DB_GIN'] === '0') return;
   const client = pg.getPgClient(PG_DATABASE, '127.0.0.1');
   await client.connect();
   try {
@@ -409,7 +411,9 @@ BEGIN
     SELECT string_agg('(' || pg_get_indexdef(cmd.objid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k)
       INTO cols FROM generate_series(1, idx.indnatts) AS k;
     BEGIN
-      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s)', left(idx.relname, 59) || '_gin', idx.tbl, cols);
+      -- fastupdate off: new entries go straight into the index instead of a pending list that
+      -- every lookup scans until a vacuum merges it (slow right after many inserts).
+      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s) WITH (fastupdate = off)', left(idx.relname, 59) || '_gin', idx.tbl, cols);
     EXCEPTION WHEN others THEN
       RAISE WARNING 'otop_gin_beside_index: % on %: %', idx.relname, idx.tbl, SQLERRM;
     END;
@@ -935,7 +939,9 @@ function displayPath(p: string): string {
 // Main: `node dist/dev/embedded-db.js [--data-dir .data] [--port N]` (what `npm run db` runs).
 
 function parseArgs(argv: string[]): ServeOptions {
-  const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+  // dev/embedded-db.ts, or dist/dev/embedded-db.js when built.
+  const up = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const projectRoot = path.basename(up) === 'dist' ? path.dirname(up) : up;
   const opt = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
