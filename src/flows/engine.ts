@@ -872,8 +872,8 @@ export class FlowEngine {
 
 // -----------------------------------------------------------------------------------------------
 
-/** Longest typed input any step reads: a product list (20 items of 80 characters) and its commas. */
-export const MAX_INPUT_GRAPHEMES = 2_000;
+/** Longest typed input any step reads (UTF-16 units, cut between graphemes): a product list of 20 × 80 and its commas. */
+export const MAX_INPUT_LENGTH = 2_000;
 
 /** How much of a typed answer a step can use: lists take many items; other answers are short. */
 function stepInputLimit(s: { type: string; validator?: unknown }): number {
@@ -881,7 +881,7 @@ function stepInputLimit(s: { type: string; validator?: unknown }): number {
   const name = typeof v === 'string' ? v : v?.name;
   if (name === 'itemList') {
     const o = typeof v === 'object' ? v : {};
-    return Math.min(MAX_INPUT_GRAPHEMES, (o.maxItems ?? 20) * ((o.maxLength ?? 80) + 2));
+    return Math.min(MAX_INPUT_LENGTH, (o.maxItems ?? 20) * ((o.maxLength ?? 80) + 2));
   }
   if (s.type === 'date') return 60;
   return 400;
@@ -893,7 +893,7 @@ function readInput(event: webhook.Event): Input | undefined {
   }
   if (event.type !== 'message') return undefined;
   const m = event.message;
-  if (m.type === 'text') return { kind: 'text', text: truncateGraphemes(typeof m.text === 'string' ? m.text : '', MAX_INPUT_GRAPHEMES) };
+  if (m.type === 'text') return { kind: 'text', text: truncateGraphemes(typeof m.text === 'string' ? m.text : '', MAX_INPUT_LENGTH) };
   if (m.type === 'location') return { kind: 'location', latitude: m.latitude, longitude: m.longitude, address: m.address, title: m.title };
   return { kind: 'other' };
 }
