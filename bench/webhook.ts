@@ -5,6 +5,8 @@
  *
  *   npm run bench:webhook            (BENCH_EVENTS, BENCH_USERS, BENCH_CONCURRENCY to change the load)
  *   npm run bench:webhook -- --scale (the same load with 10,000 and 100,000 existing users: the curve)
+ *   npm run bench:webhook -- --faults (LINE answers 20% 500 and 5% 429; two web processes, one killed
+ *                                      and restarted mid-run: lost and duplicated answers, see faults.ts)
  *
  * Beside those it prints the database commands per event (the driver's command monitoring: the
  * figure that carries over to MongoDB) and the CPU seconds the database processes used.
@@ -25,6 +27,7 @@ import { createWebApp } from '../src/app/web.js';
 import { FakeLine } from '../dev/fake-line/server.js';
 import { sign } from '../src/webhook/signature.js';
 import { commandCounter, databaseCpuSeconds, runScaleMode } from './database-figures.js';
+import { runFaultMode } from './faults.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const USERS = Number(process.env.BENCH_USERS ?? 200);
@@ -155,6 +158,19 @@ async function main() {
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
     INBOX_CONCURRENCY: '32',
   });
+  if (process.argv.includes('--faults')) {
+    const r = await runFaultMode({ fake, config, mongoUri, events: EVENTS, users: USERS, concurrency: CONCURRENCY });
+    console.log(`webhook benchmark, fault mode: ${EVENTS} events, ${USERS} users, ${CONCURRENCY} concurrent senders, database ${db ? db.kind : 'MONGODB_URI'}, Node ${process.version}`);
+    console.log('LINE answers 20% of reply/push requests with 500 and 5% with 429; web-1 of two web processes killed at 40% of the events, restarted at 70%');
+    console.log(`sdk echo bot (no faults) ${baseline.eventsPerSec.toFixed(1)} events/s; otop bot under faults ${r.eventsPerSec.toFixed(1)} events/s (${(r.eventsPerSec / baseline.eventsPerSec).toFixed(2)}x)`);
+    console.log(`lost answers: ${r.lost}   duplicated answers: ${r.duplicated}   webhook redeliveries: ${r.redeliveries}`);
+    console.log(`LINE requests: ${Object.entries(r.lineRequests).sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+    if (r.lost > 0) console.log(`users short of answers, what the database holds for them: ${JSON.stringify(r.where)}`);
+    await db?.stop();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(r.lost === 0 && r.duplicated === 0 ? 0 : 1);
+  }
   if (process.argv.includes('--scale')) {
     await runScaleMode({ config, dbBaseUri: process.env.MONGODB_URI ?? db!.uri, dbPid: db?.pid, echo: baseline, run: (url) => drive('otop bot', url, fake), listen });
     await db?.stop();

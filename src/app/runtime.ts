@@ -5,17 +5,20 @@ import type { Config } from '../config/env.js';
 import { connectDatabase, type DatabaseHandle } from '../core/db/connection.js';
 import { createModels, ensureIndexes, type Models } from '../core/db/models.js';
 import { Sealer } from '../core/crypto.js';
-import { createTranslator, readLocales, type Translator } from '../core/i18n.js';
+import { createTranslator, DEFAULT_LANG, readLocales, type Translator } from '../core/i18n.js';
 import { setLogPepper, userRef, type Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
 import { projectRoot } from '../core/paths.js';
 import { createEventHandler } from '../bot/bot.js';
 import type { BotServices } from '../bot/context.js';
 import { fallbackHelp, lifecycle, smallTalk, type MenuProvider } from '../bot/core-handlers.js';
-import { Inbox } from '../inbox/inbox.js';
+import { failedPayloadSeal, Inbox, isUserKey } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
-import { UserLocks } from '../inbox/user-lock.js';
+import { encodeData, text } from '../bot/messages.js';
 import { LineGateway } from '../line/gateway.js';
+import { OutboxDrainer } from '../outbox/drainer.js';
+import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
+import { promotionNotifier } from '../features/training/promotion-notice.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { FlowEngine } from '../flows/engine.js';
 import { loadFlows } from '../flows/loader.js';
@@ -24,7 +27,7 @@ import { officerHandler } from '../features/officer/officer.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
-import { TrainingService } from '../features/training/training-service.js';
+import { TrainingService, type Promotion } from '../features/training/training-service.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -34,6 +37,10 @@ export interface Runtime {
   models: Models;
   translator: Translator;
   gateway: LineGateway;
+  outbox: Outbox;
+  drainer: OutboxDrainer;
+  /** Called for every outbox item that settled (sent, failed, unknown): campaigns add theirs here. */
+  onOutboxSettled(hook: (doc: OutboxDoc) => Promise<void>): void;
   sessions: SessionStore;
   inbox: Inbox;
   processor: InboxProcessor;
@@ -41,6 +48,8 @@ export interface Runtime {
   engine: FlowEngine;
   producers: ProducerStore;
   trainings: TrainingService;
+  /** Tells a person promoted from a waiting list (outbox), for jobs such as the seat reconciler. */
+  notifyPromoted: (p: Promotion) => Promise<void>;
   sealer: Sealer;
   metrics: Metrics;
   close(): Promise<void>;
@@ -52,6 +61,10 @@ export interface RuntimeOptions {
   mongoUri: string;
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Inbox processor overrides (tests: quicker handler retries). */
+  inbox?: { retryDelaysMs?: number[] };
+  /** Outbox drainer overrides (tests: quicker retries and polls). */
+  outbox?: { baseDelayMs?: number; pollMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
   /** Benchmarks count database commands with the driver's command monitoring. */
@@ -82,14 +95,28 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     timeoutMs: config.LINE_REQUEST_TIMEOUT_MS,
     logger,
     ...opts.gateway,
-    onRequest: (endpoint, status) => metrics.lineRequest(endpoint, status),
+    onRequestDone: (endpoint, status) => metrics.lineRequest(endpoint, status === 0 ? 'network' : status),
     onFailure: async (f) => {
       await models.DeliveryFailure.create({ ...f, at: new Date() });
     },
   });
   const sessions = new SessionStore(models, config.SESSION_IDLE_DAYS);
-  const inbox = new Inbox(models);
-  const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
+  const drainer = new OutboxDrainer({
+    models,
+    gateway,
+    logger,
+    baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
+    pollMs: opts.outbox?.pollMs ?? 1_000,
+    // A claim covers one request (aborted at its timeout): a dead sender's items come back soon.
+    claimMs: Math.max(5_000, 2 * config.LINE_REQUEST_TIMEOUT_MS),
+    onSettled: async (doc) => {
+      for (const hook of settledHooks) await hook(doc);
+    },
+  });
+  const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
+  const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
+  const inbox = new Inbox(models, { storeTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS });
+  const services: BotServices = { gateway, outbox, drainer, translator, sessions, logger, now: () => new Date() };
 
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
@@ -98,7 +125,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     eligible: async (userId) => (await producers.get(userId))?.consents.registration === true,
     maxActivePerUser: config.TRAINING_MAX_ACTIVE_SIGNUPS,
   });
-  const featureDeps = { models, producers, sealer, progress, trainings, sessions };
+  const notifyPromoted = promotionNotifier({ outbox, sessions, translator });
+  const featureDeps = { models, producers, sealer, progress, trainings, sessions, notifyPromoted };
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
@@ -121,11 +149,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const handler: typeof handle = async (event, meta) => {
     const started = Date.now();
     try {
-      const outcome = await handle(event, meta);
-      metrics.eventHandled(outcome);
+      const handled = await handle(event, meta);
+      metrics.eventHandled(handled.outcome);
       // Runs inside the processor's event scope: this line (like every other) carries the event id.
-      eventLog.debug({ type: event.type, outcome, ms: Date.now() - started }, 'event handled');
-      return outcome;
+      eventLog.debug({ type: event.type, outcome: handled.outcome, ms: Date.now() - started }, 'event handled');
+      return handled;
     } catch (err) {
       metrics.eventHandled('error');
       throw err;
@@ -133,10 +161,35 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
   const processor = new InboxProcessor({
     inbox,
-    locks: new UserLocks(models, newOwnerId(), 30_000),
+    sessions,
+    owner: newOwnerId(),
     handler,
     logger,
     concurrency: config.INBOX_CONCURRENCY,
+    leaseMs: config.INBOX_LEASE_MS,
+    settleMs: config.INBOX_SETTLE_MS,
+    now: () => services.now(), // looked up each time: tests move the bot's clock
+    ...(opts.inbox?.retryDelaysMs ? { retryDelaysMs: opts.inbox.retryDelaysMs } : {}),
+    onGaveUp: async (g) => {
+      // The payload is kept sealed for a limited time so an operator can replay it (npm run replay).
+      const keepUntil = new Date(Date.now() + config.FAILED_EVENT_KEEP_DAYS * 86_400_000);
+      await inbox.setAside(g.doc, g.error, g.attempts, sealer.seal(g.doc.payload, failedPayloadSeal(g.doc._id)), keepUntil);
+      if (!isUserKey(g.userKey)) return;
+      // The user hears that it failed, with a way to a person, instead of silence.
+      const session = await sessions.read(g.userKey).catch(() => undefined);
+      const lang = session?.lang ?? DEFAULT_LANG;
+      await outbox.enqueue([
+        {
+          _id: `evt:${g.eventId}:apology`,
+          kind: 'push',
+          to: [g.userKey],
+          messages: [
+            text(translator.t(lang, 'common:failure.apology'), [{ label: translator.t(lang, 'common:nav.officer'), data: encodeData({ cmd: 'officer' }) }]),
+          ],
+          cause: { type: 'event-failed', id: g.eventId },
+        },
+      ]);
+    },
   });
 
   return {
@@ -146,6 +199,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     models,
     translator,
     gateway,
+    outbox,
+    drainer,
+    onOutboxSettled: (hook) => void settledHooks.push(hook),
     sessions,
     inbox,
     processor,
@@ -153,10 +209,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     engine,
     producers,
     trainings,
+    notifyPromoted,
     sealer,
     metrics,
     async close() {
       await processor.stop();
+      await drainer.stop();
       await db.close();
     },
   };

@@ -31,11 +31,13 @@ export function createWebApp(rt: Runtime): WebApp {
       inbox: rt.inbox,
       logger: rt.logger,
       accepting: () => accepting,
+      userMaxPerMinute: rt.config.INBOX_USER_MAX_PER_MINUTE,
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
     }),
   );
 
   app.get('/healthz', async (_req, res) => {
+    // A normal pool (connection.ts): the ping never waits behind event processing.
     const ok = await rt.db.ping(1_000);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'database unavailable' });
   });
@@ -71,6 +73,7 @@ export function createWebApp(rt: Runtime): WebApp {
   return {
     app,
     startSweeper() {
+      rt.drainer.start();
       void sweep();
       sweeper = setInterval(() => void sweep(), rt.config.INBOX_SWEEP_SECONDS * 1_000);
       sweeper.unref();

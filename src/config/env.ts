@@ -53,6 +53,17 @@ const schema = z.object({
   INBOX_CONCURRENCY: intIn(1, 256).default(16),
   INBOX_SWEEP_SECONDS: intIn(1, 3600).default(15),
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),
+  // Per-user processing lease; a heartbeat renews it while a handler runs, so it can be short.
+  INBOX_LEASE_MS: intIn(1_000, 600_000).default(10_000),
+  // Events of one user are looked at this long after arriving, so one that reached another web
+  // process a few ms later is still handled in LINE timestamp order. 0 turns it off.
+  INBOX_SETTLE_MS: intIn(0, 5_000).default(30),
+  // Per-user events accepted per minute at the webhook (a flood is acknowledged and skipped).
+  INBOX_USER_MAX_PER_MINUTE: intIn(1, 100_000).default(60),
+  // Deadline of each database call on the webhook path: a hung database gets a quick 503.
+  WEBHOOK_DB_TIMEOUT_MS: intIn(50, 1_900).default(800),
+  // A failed event's sealed payload is kept this long for `npm run replay`.
+  FAILED_EVENT_KEEP_DAYS: intIn(1, 90).default(7),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
   // 32 random bytes, base64 (`openssl rand -base64 32`). Seals national ID numbers at rest.
   DATA_ENCRYPTION_KEY: optionalNonEmpty.refine(

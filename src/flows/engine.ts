@@ -527,6 +527,9 @@ export class FlowEngine {
         return this.reprompt(ctx, flow, state);
       }
     }
+    // Cut what was typed to what this step can use before any matching: parsers and fuzzy matching
+    // cost grows with the input (the date parser is cubic in it), and nothing longer is valid.
+    if (input.kind === 'text') input.text = truncateGraphemes(input.text, stepInputLimit(s));
     switch (s.type) {
       case 'text':
         if (input.kind !== 'text') return this.retry(ctx, flow, state, s, 'common:flow.expectText');
@@ -1007,13 +1010,28 @@ export class FlowEngine {
 
 // -----------------------------------------------------------------------------------------------
 
+/** Longest typed input any step reads (UTF-16 units, cut between graphemes): a product list of 20 × 80 and its commas. */
+export const MAX_INPUT_LENGTH = 2_000;
+
+/** How much of a typed answer a step can use: lists take many items; other answers are short. */
+function stepInputLimit(s: { type: string; validator?: unknown }): number {
+  const v = s.validator as { name?: string; max?: number; maxItems?: number; maxLength?: number } | string | undefined;
+  const name = typeof v === 'string' ? v : v?.name;
+  if (name === 'itemList') {
+    const o = typeof v === 'object' ? v : {};
+    return Math.min(MAX_INPUT_LENGTH, (o.maxItems ?? 20) * ((o.maxLength ?? 80) + 2));
+  }
+  if (s.type === 'date') return 60;
+  return 400;
+}
+
 function readInput(event: webhook.Event): Input | undefined {
   if (event.type === 'postback') {
     return { kind: 'postback', raw: event.postback.data, data: decodeData(event.postback.data), params: event.postback.params as Record<string, string> | undefined };
   }
   if (event.type !== 'message') return undefined;
   const m = event.message;
-  if (m.type === 'text') return { kind: 'text', text: m.text };
+  if (m.type === 'text') return { kind: 'text', text: truncateGraphemes(typeof m.text === 'string' ? m.text : '', MAX_INPUT_LENGTH) };
   if (m.type === 'location') return { kind: 'location', latitude: m.latitude, longitude: m.longitude, address: m.address, title: m.title };
   return { kind: 'other' };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { webhook } from '@line/bot-sdk';
+import { withTimeout } from '../core/async.js';
 import type { Models } from '../core/db/models.js';
 
 export type LineEvent = webhook.Event;
@@ -11,116 +12,161 @@ export interface StoreResult {
   userKeys: string[];
 }
 
+const str = (v: unknown, max = 200): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined);
+
 /** The chat an event belongs to: events of one key are processed one at a time, in order. */
 export function userKeyOf(event: LineEvent): string {
-  const s = event.source;
-  if (!s) return 'none';
-  if (s.type === 'user') return s.userId ?? 'none';
-  if (s.type === 'group') return `group:${s.groupId}`;
-  if (s.type === 'room') return `room:${s.roomId}`;
+  const s = (event && typeof event === 'object' ? (event as { source?: unknown }).source : undefined) as Record<string, unknown> | undefined;
+  if (!s || typeof s !== 'object') return 'none';
+  if (s.type === 'user') return str(s.userId) ?? 'none';
+  if (s.type === 'group') return str(s.groupId) ? `group:${String(s.groupId)}` : 'none';
+  if (s.type === 'room') return str(s.roomId) ? `room:${String(s.roomId)}` : 'none';
   return 'none';
 }
 
-function eventId(event: LineEvent): string {
-  // LINE always sends webhookEventId; hash the event as a fallback so a malformed sender cannot
-  // make two different events collide or one event insert twice.
-  return event.webhookEventId || `sha256:${createHash('sha256').update(JSON.stringify(event)).digest('hex')}`;
+/** True for a one-on-one chat's key (the only chats the bot converses in). */
+export const isUserKey = (key: string) => key !== 'none' && !key.includes(':');
+
+function eventId(event: unknown): string {
+  // LINE always sends webhookEventId; hash the event when it is missing or not a plain string, so
+  // a malformed sender cannot make two different events collide or one event insert twice.
+  return str((event as { webhookEventId?: unknown })?.webhookEventId, 100) ?? `sha256:${createHash('sha256').update(JSON.stringify(event) ?? 'null').digest('hex')}`;
 }
 
-type PendingDoc = {
+export type PendingDoc = {
   _id: string;
   userKey: string;
   timestamp: number;
   receivedAt: Date;
   redelivery?: boolean | null;
   attempts?: number | null;
-  payload: unknown;
+  /** The event as LINE sent it, as JSON text: any shape stores (no `$` keys or nesting limits). */
+  payload: string;
 };
+
+/** The event of a pending document, or undefined when it is not an object LINE could have sent. */
+/** A set-aside event's payload is sealed bound to that event (the replay command opens it). */
+export function failedPayloadSeal(eventId: string): { owner: string; field: string } {
+  return { owner: eventId, field: 'inbox.payload' };
+}
+
+export function eventOf(doc: Pick<PendingDoc, 'payload'>): LineEvent | undefined {
+  try {
+    const e = JSON.parse(doc.payload) as unknown;
+    return e && typeof e === 'object' && !Array.isArray(e) ? (e as LineEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface InboxOptions {
+  /** Deadline of every database call on the webhook path (well inside LINE's 2 s). */
+  storeTimeoutMs?: number;
+}
 
 /** Durable, deduplicated store of webhook events (see the inbox collections in models.ts). */
 export class Inbox {
-  constructor(private readonly models: Models) {}
+  private readonly storeTimeoutMs: number;
+
+  constructor(
+    private readonly models: Models,
+    opts: InboxOptions = {},
+  ) {
+    this.storeTimeoutMs = opts.storeTimeoutMs ?? 1_000;
+  }
 
   /**
-   * Stores events before the webhook answers 200: one insert each. A repeat of an event still
-   * queued collides here; a repeat of one already processed is dropped by the processor
-   * (see isProcessed). Any other database error propagates: the webhook answers 5xx and LINE
-   * redelivers.
+   * Stores events before the webhook answers 200: one insert each, with a deadline. A repeat of
+   * an event still queued collides here; a repeat of one already applied is dropped by the
+   * processor (the session's applied-event guard). Whatever the event's shape, the document is
+   * well-formed (id, key and time derived defensively, payload as text), so only a database that
+   * is down or too slow fails the call: the webhook answers 5xx and LINE redelivers.
    */
-  async store(events: readonly LineEvent[], receivedAt = new Date()): Promise<StoreResult> {
+  async store(events: readonly unknown[], receivedAt = new Date()): Promise<StoreResult> {
     const result: StoreResult = { stored: 0, duplicates: 0, userKeys: [] };
     const keys = new Set<string>();
-    await Promise.all(
-      events.map(async (event) => {
-        const userKey = userKeyOf(event);
-        try {
-          await this.models.InboxPending.create({
-            _id: eventId(event),
+    const coll = this.models.InboxPending.collection;
+    await withTimeout(
+      Promise.all(
+        events.map(async (raw) => {
+          const event = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+          const userKey = userKeyOf(event as unknown as LineEvent);
+          const ts = Number(event.timestamp);
+          const doc: PendingDoc = {
+            _id: eventId(raw),
             userKey,
-            timestamp: event.timestamp,
+            timestamp: Number.isFinite(ts) && ts > 0 ? ts : receivedAt.getTime(),
             receivedAt,
-            redelivery: Boolean(event.deliveryContext?.isRedelivery),
+            redelivery: (event.deliveryContext as { isRedelivery?: unknown } | undefined)?.isRedelivery === true,
             attempts: 0,
-            payload: event,
-          });
-          result.stored++;
-          keys.add(userKey);
-        } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
-          result.duplicates++;
-        }
-      }),
+            payload: JSON.stringify(raw) ?? 'null',
+          };
+          try {
+            await coll.insertOne(doc as never, { maxTimeMS: this.storeTimeoutMs });
+            result.stored++;
+            keys.add(userKey);
+          } catch (err) {
+            if ((err as { code?: number }).code !== 11000) throw err;
+            result.duplicates++;
+          }
+        }),
+      ),
+      this.storeTimeoutMs,
+      'inbox store',
     );
     result.userKeys = [...keys];
     return result;
   }
 
   /** The next unprocessed events of one user, oldest first by LINE's timestamp. */
-  async nextPending(userKey: string, limit = 20): Promise<PendingDoc[]> {
-    return this.models.InboxPending.find({ userKey }).sort({ timestamp: 1, _id: 1 }).limit(limit).lean<PendingDoc[]>();
+  async nextPending(userKey: string, limit = 20, timeoutMs = 5_000): Promise<PendingDoc[]> {
+    return this.models.InboxPending.collection
+      .find({ userKey }, { sort: { timestamp: 1, _id: 1 }, limit, maxTimeMS: timeoutMs })
+      .toArray() as unknown as Promise<PendingDoc[]>;
   }
 
   async hasPending(userKey: string): Promise<boolean> {
     return (await this.models.InboxPending.exists({ userKey })) !== null;
   }
 
-  /** True when the ledger already has this event: a repeat that arrived after processing. */
-  async isProcessed(id: string): Promise<boolean> {
-    return (await this.models.InboxEvent.exists({ _id: id })) !== null;
-  }
-
-  async dropPending(id: string): Promise<void> {
-    await this.models.InboxPending.deleteOne({ _id: id });
-  }
-
-  /** Writes the outcome to the ledger, then drops the queued copy (and with it the message text). */
-  async finish(doc: PendingDoc, status: 'done' | 'ignored' | 'failed', error?: string, attempts?: number): Promise<void> {
-    const event = doc.payload as LineEvent | undefined;
-    await this.models.InboxEvent.updateOne(
-      { _id: doc._id },
-      {
-        $set: {
-          userKey: doc.userKey,
-          type: String(event?.type ?? 'unknown'),
-          mode: event?.mode ?? 'active',
-          timestamp: doc.timestamp,
-          receivedAt: doc.receivedAt,
-          redelivery: Boolean(doc.redelivery),
-          status,
-          attempts: attempts ?? doc.attempts ?? 0,
-          processedAt: new Date(),
-          ...(error ? { lastError: error } : {}),
-        },
-      },
-      { upsert: true },
-    );
-    await this.models.InboxPending.deleteOne({ _id: doc._id });
+  /** Drops handled events from the queue (batched by the processor, off the hot path). */
+  async dropPending(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.models.InboxPending.collection.deleteMany({ _id: { $in: [...ids] as never[] } });
   }
 
   async recordAttempt(id: string): Promise<number> {
     // No projection: FerretDB 1.x does not implement findAndModify's `fields`.
     const doc = await this.models.InboxPending.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 } }, { returnDocument: 'after' }).lean();
     return doc?.attempts ?? 0;
+  }
+
+  /**
+   * Sets an event aside after its last attempt: the ledger keeps the outcome and, sealed, the
+   * payload (for `npm run replay`) until `keepUntil`; the queued copy goes.
+   */
+  async setAside(doc: PendingDoc, error: string, attempts: number, sealedPayload: string | undefined, keepUntil: Date): Promise<void> {
+    const event = eventOf(doc);
+    await this.models.InboxEvent.updateOne(
+      { _id: doc._id },
+      {
+        $set: {
+          userKey: doc.userKey,
+          type: String(event?.type ?? 'unknown'),
+          mode: typeof event?.mode === 'string' ? event.mode : 'active',
+          timestamp: doc.timestamp,
+          receivedAt: doc.receivedAt,
+          redelivery: Boolean(doc.redelivery),
+          status: 'failed',
+          attempts,
+          processedAt: new Date(),
+          lastError: error,
+          ...(sealedPayload ? { sealedPayload, keepUntil } : {}),
+        },
+      },
+      { upsert: true },
+    );
+    await this.dropPending([doc._id]);
   }
 
   /** Users with events still pending after `olderThan`: left behind by a crash or a lost kick. */
@@ -133,8 +179,9 @@ export class Inbox {
     return [...new Set(docs.map((d) => d.userKey))];
   }
 
-  /** Forgets processed events older than the retention window (dedup only needs recent ones). */
-  async purgeFinished(before: Date): Promise<number> {
+  /** Forgets ledger entries older than the retention window, and sealed payloads past their time. */
+  async purgeFinished(before: Date, now = new Date()): Promise<number> {
+    await this.models.InboxEvent.updateMany({ keepUntil: { $lt: now } }, { $unset: { sealedPayload: 1, keepUntil: 1 } });
     const r = await this.models.InboxEvent.deleteMany({ receivedAt: { $lt: before } });
     return r.deletedCount ?? 0;
   }

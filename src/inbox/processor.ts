@@ -1,78 +1,156 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../core/async.js';
 import { userRef, withEventId, type Logger } from '../core/logger.js';
-import type { Inbox, LineEvent } from './inbox.js';
-import type { UserLocks } from './user-lock.js';
+import { LeaseLostError, type Session, type SessionStore } from '../sessions/session-store.js';
+import { eventOf, isUserKey, type Inbox, type LineEvent, type PendingDoc } from './inbox.js';
 
 export interface EventContext {
+  /** The event's id in the inbox (LINE's webhookEventId): effects are keyed by it. */
+  eventId: string;
   receivedAt: Date;
   redelivery: boolean;
+  /** Older (by LINE's timestamp) than an event already applied: it arrived late, still handled. */
+  late: boolean;
+  /** The user's session, claimed with the lease; the handler changes it, the processor saves it. */
+  session: Session;
 }
 
 /** What a handler did with an event: `ignored` for event types the bot does not act on. */
 export type HandleOutcome = 'done' | 'ignored';
-export type EventHandler = (event: LineEvent, ctx: EventContext) => Promise<HandleOutcome>;
+export interface Handled {
+  outcome: HandleOutcome;
+  /** Runs once the session is saved (sends the answer): never before, never for a lost lease. */
+  afterCommit?: () => Promise<void>;
+}
+export type EventHandler = (event: LineEvent, ctx: EventContext) => Promise<Handled>;
+
+export interface GaveUp {
+  eventId: string;
+  userKey: string;
+  event: LineEvent;
+  doc: PendingDoc;
+  error: string;
+  attempts: number;
+}
 
 export interface ProcessorOptions {
   inbox: Inbox;
-  locks: UserLocks;
+  sessions: SessionStore;
+  /** This process's lease owner id. */
+  owner: string;
   handler: EventHandler;
   logger: Logger;
   /** Users processed at the same time by this process. */
   concurrency: number;
   /** Attempts per event before it is set aside as failed, so it cannot block the user forever. */
   maxAttempts?: number;
+  /** Waits between attempts: together longer than a database fail-over (~10 s). */
+  retryDelaysMs?: readonly number[];
+  /** User lease: short, renewed by a heartbeat while a handler runs. */
+  leaseMs?: number;
+  /**
+   * Cross-process order: a user's events are looked at this long after the newest arrived, so an
+   * earlier event that reached another web process a few ms later is handled first.
+   */
+  settleMs?: number;
+  /** Deadline for each database call of the processor. */
+  dbTimeoutMs?: number;
+  /** The bot's clock (session expiry); leases use the machine's time. */
+  now?: () => Date;
+  /** After the last attempt: tell the user, keep the payload for a replay (see runtime). */
+  onGaveUp?: (g: GaveUp) => Promise<void>;
 }
-
-/** Leases last 30 s (see runtime); renew once 10 s of it have been used. */
-const LEASE_RENEW_AFTER_MS = 10_000;
 
 export const newOwnerId = () => `${process.pid}-${randomUUID().slice(0, 8)}`;
 
+const BATCH = 20;
+
 /**
- * Processes stored events per user, one at a time and in timestamp order. Work for different
- * users runs concurrently (bounded), so one user's slow or failing conversation never stalls
- * another's.
+ * Processes stored events per user, one at a time and in LINE timestamp order. Per event, on
+ * the hot path: one atomic claim (lease + session), the user's pending events, one conditional
+ * write (session + applied event ids + lease release). Work for different users runs
+ * concurrently (bounded), so one user's slow or failing conversation never stalls another's.
  */
 export class InboxProcessor {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly again = new Set<string>();
+  private readonly waiting = new Map<string, NodeJS.Timeout>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly log: Logger;
   private readonly maxAttempts: number;
+  private readonly delays: readonly number[];
+  private readonly leaseMs: number;
+  private readonly settleMs: number;
+  private readonly dbTimeoutMs: number;
+  private toDrop: string[] = [];
+  private dropTimer: NodeJS.Timeout | undefined;
+  private dropping: Promise<void> | undefined;
 
   constructor(private readonly opts: ProcessorOptions) {
     this.log = opts.logger.child({ module: 'inbox' });
-    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.maxAttempts = opts.maxAttempts ?? 5;
+    this.delays = opts.retryDelaysMs ?? [250, 1_000, 3_000, 8_000];
+    this.leaseMs = opts.leaseMs ?? 10_000;
+    this.settleMs = opts.settleMs ?? 0;
+    this.dbTimeoutMs = opts.dbTimeoutMs ?? 5_000;
   }
 
   /** Schedules a user's pending events; cheap and safe to call many times. */
-  kick(userKey: string): void {
+  kick(userKey: string, delayMs = this.settleMs): void {
     if (this.stopped) return;
     if (this.queued.has(userKey)) {
       // Already being drained: make sure it looks again once the current pass ends.
       this.again.add(userKey);
       return;
     }
-    this.queued.add(userKey);
-    this.queue.push(userKey);
-    this.pump();
+    if (this.waiting.has(userKey)) return; // already due shortly
+    if (delayMs > 0) {
+      const t = setTimeout(() => {
+        this.waiting.delete(userKey);
+        this.enqueue(userKey);
+      }, delayMs);
+      this.waiting.set(userKey, t);
+      return;
+    }
+    this.enqueue(userKey);
   }
 
-  /** Resolves when nothing is queued or running (tests, graceful shutdown). */
+  /** Resolves when nothing is queued, waiting or running (tests, graceful shutdown). */
   idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.isIdle()) return this.flushDrops();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.flushDrops());
   }
 
-  /** Stops taking new work; in-flight users finish their current event. */
+  /** Stops taking new work; in-flight users finish their current event and release their lease. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
+    for (const t of this.waiting.values()) clearTimeout(t);
+    this.waiting.clear();
+    this.notifyIdle();
     await this.idle();
+  }
+
+  private clock(): Date {
+    return this.opts.now ? this.opts.now() : new Date();
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.length === 0 && this.waiting.size === 0;
+  }
+
+  private notifyIdle(): void {
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private enqueue(userKey: string): void {
+    if (this.stopped || this.queued.has(userKey)) return;
+    this.queued.add(userKey);
+    this.queue.push(userKey);
+    this.pump();
   }
 
   private pump(): void {
@@ -82,89 +160,219 @@ export class InboxProcessor {
       void this.drain(userKey).finally(() => {
         this.running--;
         this.queued.delete(userKey);
-        if (this.again.delete(userKey)) this.kick(userKey);
+        if (this.again.delete(userKey)) this.kick(userKey, 0);
         this.pump();
-        if (this.running === 0 && this.queue.length === 0) {
-          for (const w of this.idleWaiters.splice(0)) w();
-        }
+        this.notifyIdle();
       });
     }
   }
 
-  private async drain(userKey: string): Promise<void> {
-    const { inbox, locks } = this.opts;
+  private async drain(userKey: string, heldRetries = 0): Promise<void> {
     try {
+      if (!isUserKey(userKey)) return await this.drainOthers(userKey);
       for (;;) {
-        if (!(await locks.acquire(userKey))) return; // another process holds it and will re-check
-        try {
-          await this.processPending(userKey);
-        } finally {
-          await locks.release(userKey).catch(() => undefined);
+        const session = await this.opts.sessions.claim(userKey, this.opts.owner, this.leaseMs, this.clock(), this.dbTimeoutMs);
+        if (!session) {
+          // Another live process holds the lease: it may not see what we stored, so look again
+          // shortly, until its lease must have ended (the sweeper is the last resort).
+          // (Backoff 50 ms, 100 ms, …: stops once the waits add up to a lease.)
+          if (25 * 2 ** (heldRetries + 1) < this.leaseMs && !this.stopped) this.retryLater(userKey, heldRetries + 1);
+          return;
         }
-        // An event stored while we held the lock may have lost its own race for it.
-        if (this.stopped || !(await inbox.hasPending(userKey))) return;
+        const more = await this.processClaimed(userKey, session);
+        if (!more || this.stopped) return;
       }
     } catch (err) {
       this.log.error({ user: userRef(userKey), err: errText(err) }, 'inbox drain failed; the sweeper will retry');
+      await this.opts.sessions.releaseLease(userKey, this.opts.owner).catch(() => undefined);
     }
   }
 
-  private async processPending(userKey: string): Promise<void> {
-    const { inbox, locks } = this.opts;
-    const BATCH = 20;
-    let renewedAt = Date.now();
-    for (;;) {
-      const batch = await inbox.nextPending(userKey, BATCH);
-      for (const doc of batch) {
-        if (this.stopped) return;
-        await this.processOne(doc);
-        // Extend the lease only when a good part of it is used up (one write saved per event).
-        if (Date.now() - renewedAt > LEASE_RENEW_AFTER_MS) {
-          if (!(await locks.renew(userKey))) return; // lease lost: the new holder continues
-          renewedAt = Date.now();
+  private retryLater(userKey: string, n: number): void {
+    const t = setTimeout(() => {
+      this.waiting.delete(userKey);
+      if (this.stopped || this.queued.has(userKey)) return;
+      this.queued.add(userKey);
+      this.running++;
+      void this.drain(userKey, n).finally(() => {
+        this.running--;
+        this.queued.delete(userKey);
+        if (this.again.delete(userKey)) this.kick(userKey, 0);
+        this.pump();
+        this.notifyIdle();
+      });
+    }, Math.min(this.leaseMs, 25 * 2 ** n));
+    this.waiting.set(userKey, t);
+  }
+
+  /** Group, room and unknown chats: the bot does not converse there; their events just leave. */
+  private async drainOthers(userKey: string): Promise<void> {
+    const batch = await this.opts.inbox.nextPending(userKey, BATCH, this.dbTimeoutMs);
+    for (const doc of batch) {
+      const event = eventOf(doc);
+      if (event) await this.opts.handler(event, { eventId: doc._id, receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery), late: false, session: undefined as never }).catch(() => undefined);
+      this.dropLater(doc._id);
+    }
+  }
+
+  /** Handles the claimed user's pending events; true when there may be more to read. */
+  private async processClaimed(userKey: string, session: Session): Promise<boolean> {
+    const { inbox, sessions, owner } = this.opts;
+    let released = false;
+    try {
+      const batch = await inbox.nextPending(userKey, BATCH, this.dbTimeoutMs);
+      const full = batch.length >= BATCH;
+      for (const [i, doc] of batch.entries()) {
+        if (this.stopped) break;
+        if (session.applied.includes(doc._id)) {
+          // Applied before (LINE redelivery, a crash before the queue was cleaned): no second effect.
+          this.dropLater(doc._id);
+          continue;
         }
+        const last = (i === batch.length - 1 && !full) || this.stopped;
+        const r = await this.processOne(doc, session, last);
+        if (r === 'lost') {
+          released = true; // not ours any more
+          return false;
+        }
+        if (r === 'released') released = true;
       }
-      // A short batch means the queue was empty when read; later arrivals are caught by drain().
-      if (batch.length < BATCH) return;
+      return full;
+    } finally {
+      if (!released) await sessions.releaseLease(userKey, owner).catch(() => undefined);
     }
   }
 
-  private processOne(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
-    return withEventId(String(doc._id), () => this.processOneInScope(doc));
+  /** Every log line written while an event is handled carries its event id. */
+  private processOne(doc: PendingDoc, session: Session, last: boolean): Promise<'kept' | 'released' | 'lost'> {
+    return withEventId(String(doc._id), () => this.processOneInScope(doc, session, last));
   }
 
-  private async processOneInScope(doc: Awaited<ReturnType<Inbox['nextPending']>>[number]): Promise<void> {
-    const { inbox, handler } = this.opts;
-    const event = doc.payload as LineEvent;
-    if (await inbox.isProcessed(doc._id)) {
-      // Arrived again after it was handled (LINE redelivery, a double send): no second effect.
-      await inbox.dropPending(doc._id);
-      return;
+  private async processOneInScope(doc: PendingDoc, session: Session, last: boolean): Promise<'kept' | 'released' | 'lost'> {
+    const event = eventOf(doc);
+    const late = session.lastAppliedTs !== undefined && doc.timestamp < session.lastAppliedTs;
+    if (late) this.log.warn({ event: doc._id, user: userRef(doc.userKey) }, 'event arrived after a later one was applied; handling it late');
+    const snapshot = structuredClone(stateOf(session));
+    let handled: Handled = { outcome: 'ignored' };
+    if (event && typeof event.type === 'string' && event.mode !== 'standby') {
+      const ctx: EventContext = { eventId: doc._id, receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery), late, session };
+      const result = await this.runWithRetries(doc, event, ctx, session, snapshot);
+      if (result === 'lost') return 'lost';
+      handled = result;
     }
-    if (!event || event.mode === 'standby') {
-      // Another channel owns the chat (module mode): record, send nothing.
-      await inbox.finish(doc, 'ignored');
-      return;
-    }
-    const meta = { receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery) };
-    for (let attempt = (doc.attempts ?? 0) + 1; ; attempt++) {
+    // Only bookkeeping is retried from here: the handler's effects are never repeated.
+    for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await handler(event, meta);
-        await inbox.finish(doc, outcome);
-        return;
+        await this.opts.sessions.commit(session, this.opts.owner, [doc._id], { release: last, leaseMs: this.leaseMs, lastTs: doc.timestamp, now: this.clock(), timeoutMs: this.dbTimeoutMs });
+        break;
       } catch (err) {
+        if (err instanceof LeaseLostError || attempt >= 4) {
+          this.log.error({ event: doc._id, err: errText(err) }, 'session not saved; the event is left for the lease holder');
+          return 'lost';
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+    this.dropLater(doc._id);
+    if (handled.afterCommit) {
+      try {
+        await handled.afterCommit();
+      } catch (err) {
+        this.log.warn({ event: doc._id, err: errText(err) }, 'after-commit step failed');
+      }
+    }
+    return last ? 'released' : 'kept';
+  }
+
+  private async runWithRetries(doc: PendingDoc, event: LineEvent, ctx: EventContext, session: Session, snapshot: SessionState): Promise<Handled | 'lost'> {
+    for (let attempt = (doc.attempts ?? 0) + 1; ; attempt++) {
+      const beat = this.heartbeat(doc.userKey);
+      try {
+        const r = await this.opts.handler(event, ctx);
+        if (beat.lost()) return 'lost';
+        return r;
+      } catch (err) {
+        if (beat.lost()) return 'lost';
         const message = errText(err);
-        const count = await inbox.recordAttempt(doc._id);
+        const count = await this.opts.inbox.recordAttempt(doc._id).catch(() => attempt);
         this.log.error({ event: doc._id, type: event.type, attempt: count, err: message }, 'event handler failed');
         if (count >= this.maxAttempts || attempt >= this.maxAttempts) {
-          await inbox.finish(doc, 'failed', message, count);
-          return;
+          await this.giveUp(doc, event, message, count);
+          return { outcome: 'ignored' };
         }
-        await sleep(100 * attempt);
+        beat.stop();
+        await sleep(this.delays[Math.min(attempt - 1, this.delays.length - 1)] ?? 1_000);
+        // A failed attempt leaves no trace: the next one starts from the stored session (re-read,
+        // keeping the lease), which may have been repaired meanwhile.
+        const fresh = await this.opts.sessions.claim(doc.userKey, this.opts.owner, this.leaseMs, this.clock(), this.dbTimeoutMs).catch(() => undefined);
+        if (fresh === null) return 'lost';
+        Object.assign(session, fresh ?? structuredClone(snapshot));
+      } finally {
+        beat.stop();
       }
     }
   }
+
+  private async giveUp(doc: PendingDoc, event: LineEvent, error: string, attempts: number): Promise<void> {
+    try {
+      await this.opts.onGaveUp?.({ eventId: doc._id, userKey: doc.userKey, event, doc, error, attempts });
+    } catch (err) {
+      this.log.error({ event: doc._id, err: errText(err) }, 'could not set the failed event aside');
+    }
+  }
+
+  /** Renews the lease every third of its length while a handler runs; reports when it was lost. */
+  private heartbeat(userKey: string): { stop(): void; lost(): boolean } {
+    let lost = false;
+    const t = setInterval(() => {
+      void this.opts.sessions.renewLease(userKey, this.opts.owner, this.leaseMs).then(
+        (ok) => {
+          if (!ok) lost = true;
+        },
+        () => undefined, // a missed beat is not a loss; the commit checks the owner anyway
+      );
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    t.unref();
+    return { stop: () => clearInterval(t), lost: () => lost };
+  }
+
+  /** Handled events leave the pending queue in batches, off the hot path. */
+  private dropLater(id: string): void {
+    this.toDrop.push(id);
+    if (this.toDrop.length >= 100) void this.flushDrops();
+    else if (!this.dropTimer) {
+      this.dropTimer = setTimeout(() => void this.flushDrops(), 50);
+      this.dropTimer.unref();
+    }
+  }
+
+  private async flushDrops(): Promise<void> {
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    await this.dropping;
+    const ids = this.toDrop.splice(0);
+    if (ids.length === 0) return;
+    this.dropping = this.opts.inbox.dropPending(ids).catch((err: unknown) => {
+      // Left in the queue, they are skipped by the applied-event guard next time.
+      this.log.warn({ err: errText(err), count: ids.length }, 'could not drop handled events');
+    });
+    await this.dropping;
+    this.dropping = undefined;
+  }
 }
+
+type SessionState = Pick<Session, 'lang' | 'langChosen' | 'reachable' | 'flow' | 'paused' | 'data' | 'followedAt' | 'unfollowedAt' | 'lastEventAt'>;
+const stateOf = (s: Session): SessionState => ({
+  lang: s.lang,
+  langChosen: s.langChosen,
+  reachable: s.reachable,
+  flow: s.flow,
+  paused: s.paused,
+  data: s.data,
+  followedAt: s.followedAt,
+  unfollowedAt: s.unfollowedAt,
+  lastEventAt: s.lastEventAt,
+});
 
 function errText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -1,4 +1,5 @@
 import type { Runtime } from '../app/runtime.js';
+import { reconcileSeats } from '../features/training/seat-reconciler.js';
 
 /** A scheduled job: a cron pattern in Asia/Bangkok time and what to run. */
 export interface Job {
@@ -15,6 +16,25 @@ export const housekeepingJobs: Job[] = [
     async run(rt, firedAt) {
       const before = new Date(firedAt.getTime() - rt.config.INBOX_RETENTION_DAYS * 86_400_000);
       return { deleted: await rt.inbox.purgeFinished(before) };
+    },
+  },
+  {
+    // Settled outbox items are kept a while for operators and metrics, then forgotten.
+    name: 'purge-outbox',
+    schedule: '25 3 * * *',
+    async run(rt, firedAt) {
+      const before = new Date(firedAt.getTime() - rt.config.INBOX_RETENTION_DAYS * 86_400_000);
+      return { deleted: await rt.outbox.purgeSettled(before) };
+    },
+  },
+  {
+    // Seat counts and waiting lists put back in line with the sign-ups (what a crash can break).
+    name: 'reconcile-seats',
+    schedule: '*/10 * * * *',
+    async run(rt, firedAt) {
+      const r = await reconcileSeats(rt.models, firedAt, rt.notifyPromoted);
+      if (r.fixed.length) rt.logger.warn({ fixed: r.fixed }, 'training seats repaired');
+      return { checked: r.checked, fixed: r.fixed.length, busy: r.busy, promoted: r.fixed.reduce((n, f) => n + f.promoted, 0) };
     },
   },
   {

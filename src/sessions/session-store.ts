@@ -46,6 +46,20 @@ export interface Session {
   updatedAt: Date;
   rev: number;
   isNew: boolean;
+  /** Ids of the newest events applied to this session (the applied-event guard). */
+  applied: string[];
+  /** LINE timestamp of the newest event applied: an older one arriving now is "late". */
+  lastAppliedTs?: number;
+}
+
+/** How many applied event ids a session remembers: LINE redelivers within minutes, not days. */
+export const APPLIED_KEPT = 64;
+
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the user lease was lost (taken over after it expired)');
+    this.name = 'LeaseLostError';
+  }
 }
 
 export class SessionConflictError extends Error {
@@ -68,6 +82,75 @@ export class SessionStore {
 
   async read(userId: string, now = new Date()): Promise<Session> {
     const doc = await this.models.Session.findById(userId).lean();
+    return this.toSession(userId, doc, now);
+  }
+
+  /**
+   * Takes the user's lease and returns the session in one atomic command (round trip 2 of an
+   * event; the webhook's insert is 1, commit() is 3). Null when another live process holds it.
+   * A new user's document is created here, holding only the lease.
+   */
+  async claim(userId: string, owner: string, leaseMs: number, clock = new Date(), timeoutMs = 5_000): Promise<Session | null> {
+    // Leases run on the machine's time; `clock` (the bot's clock) decides what has expired.
+    const now = new Date();
+    const until = new Date(now.getTime() + leaseMs);
+    try {
+      const doc = await this.models.Session.collection.findOneAndUpdate(
+        { _id: userId as never, $or: [{ leaseOwner: null }, { leaseOwner: owner }, { leaseUntil: { $lt: now } }] },
+        { $set: { leaseOwner: owner, leaseUntil: until }, $setOnInsert: { rev: 0, createdAt: now, updatedAt: now } },
+        { upsert: true, returnDocument: 'after', maxTimeMS: timeoutMs },
+      );
+      if (!doc) return null;
+      const session = this.toSession(userId, doc as never, clock);
+      session.isNew = false;
+      return session;
+    } catch (err) {
+      // The filter did not match an existing document (lease held), so the upsert collided with it.
+      if ((err as { code?: number }).code === 11000) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Saves the session, records the events applied and (with `release`) frees the lease, in one
+   * conditional write: it applies only if nobody saved since the claim (rev) and this process
+   * still holds the lease. Otherwise LeaseLostError: the caller stops without sending anything.
+   */
+  async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number }): Promise<void> {
+    const now = opts.now ?? new Date();
+    const applied = [...s.applied.filter((id) => !appliedIds.includes(id)), ...appliedIds].slice(-APPLIED_KEPT);
+    const lastTs = Math.max(s.lastAppliedTs ?? 0, opts.lastTs ?? 0) || undefined;
+    const set: Record<string, unknown> = {
+      ...this.fields(s, now),
+      applied,
+      ...(lastTs ? { lastAppliedTs: lastTs } : {}),
+      rev: s.rev + 1,
+      leaseOwner: opts.release ? null : owner,
+      leaseUntil: opts.release ? null : new Date(Date.now() + opts.leaseMs),
+    };
+    const r = await this.models.Session.collection.updateOne(
+      { _id: s.id as never, rev: s.rev, leaseOwner: owner },
+      { $set: set },
+      { maxTimeMS: opts.timeoutMs ?? 5_000 },
+    );
+    if (r.matchedCount !== 1) throw new LeaseLostError();
+    s.rev += 1;
+    s.applied = applied;
+    s.lastAppliedTs = lastTs;
+  }
+
+  /** Heartbeat: extends the lease while a slow handler runs; false when it was lost. */
+  async renewLease(userId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const r = await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
+    return r.matchedCount === 1;
+  }
+
+  /** Frees the lease without saving (nothing changed, or shutting down). */
+  async releaseLease(userId: string, owner: string): Promise<void> {
+    await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null } });
+  }
+
+  private toSession(userId: string, doc: Record<string, any> | null, now: Date): Session {
     if (!doc) {
       return {
         id: userId,
@@ -81,9 +164,10 @@ export class SessionStore {
         updatedAt: now,
         rev: 0,
         isNew: true,
+        applied: [],
       };
     }
-    const expired = doc.expiresAt ? doc.expiresAt.getTime() < now.getTime() : false;
+    const expired = doc.expiresAt instanceof Date ? doc.expiresAt.getTime() < now.getTime() : false;
     return {
       id: doc._id,
       lang: (doc.lang as Lang) ?? DEFAULT_LANG,
@@ -95,16 +179,17 @@ export class SessionStore {
       followedAt: doc.followedAt ?? undefined,
       unfollowedAt: doc.unfollowedAt ?? undefined,
       lastEventAt: doc.lastEventAt ?? undefined,
-      createdAt: doc.createdAt,
-      updatedAt: doc.updatedAt,
+      createdAt: doc.createdAt ?? now,
+      updatedAt: doc.updatedAt ?? now,
       rev: doc.rev ?? 0,
       isNew: false,
+      applied: Array.isArray(doc.applied) ? (doc.applied as string[]) : [],
+      ...(typeof doc.lastAppliedTs === 'number' ? { lastAppliedTs: doc.lastAppliedTs } : {}),
     };
   }
 
-  /** Saves if nobody else saved since it was read; otherwise SessionConflictError. */
-  async write(s: Session, now = new Date()): Promise<void> {
-    const fields = {
+  private fields(s: Session, now: Date) {
+    return {
       lang: s.lang,
       langChosen: s.langChosen,
       reachable: s.reachable,
@@ -117,6 +202,11 @@ export class SessionStore {
       expiresAt: new Date(now.getTime() + this.idleDays * 86_400_000),
       updatedAt: now,
     };
+  }
+
+  /** Saves if nobody else saved since it was read; otherwise SessionConflictError. */
+  async write(s: Session, now = new Date()): Promise<void> {
+    const fields = this.fields(s, now);
     if (s.isNew) {
       try {
         await this.models.Session.create({ _id: s.id, ...fields, createdAt: s.createdAt, rev: 1 });

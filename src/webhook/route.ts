@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../core/logger.js';
-import type { Inbox, LineEvent } from '../inbox/inbox.js';
+import { userKeyOf, type Inbox, type LineEvent } from '../inbox/inbox.js';
+import { UserRateLimit } from './user-rate-limit.js';
 import { isValidSignature } from './signature.js';
 
 export interface WebhookOptions {
@@ -11,6 +12,8 @@ export interface WebhookOptions {
   onStored: (userKeys: string[]) => void;
   /** False while shutting down: LINE gets 503 and redelivers elsewhere. */
   accepting: () => boolean;
+  /** Per-user events per minute admitted (the rest is acknowledged and skipped). */
+  userMaxPerMinute?: number;
 }
 
 /**
@@ -20,6 +23,8 @@ export interface WebhookOptions {
 export function webhookRouter(opts: WebhookOptions): Router {
   const router = express.Router();
   const log = opts.logger.child({ module: 'webhook' });
+  const limit = new UserRateLimit(opts.userMaxPerMinute ?? 60);
+  let skipped = 0;
   router.post(
     '/webhook',
     express.raw({ type: () => true, limit: '2mb' }),
@@ -30,17 +35,23 @@ export function webhookRouter(opts: WebhookOptions): Router {
         res.status(401).json({ message: 'invalid signature' });
         return;
       }
-      let events: LineEvent[];
+      let events: unknown[];
       try {
         const body = JSON.parse(raw.toString('utf8')) as { events?: unknown };
         if (!body || !Array.isArray(body.events)) throw new Error('events is not an array');
-        events = body.events as LineEvent[];
+        events = body.events;
       } catch {
         res.status(400).json({ message: 'malformed body' });
         return;
       }
+      // A user over their rate: acknowledged, not stored (see UserRateLimit).
+      events = events.filter((e) => {
+        if (limit.take(userKeyOf(e as LineEvent))) return true;
+        if (++skipped % 100 === 1) log.warn({ skipped }, 'events over the per-user rate skipped');
+        return false;
+      });
       if (events.length === 0) {
-        res.status(200).json({}); // the console's "Verify" button
+        res.status(200).json({}); // the console's "Verify" button, or only over-rate events
         return;
       }
       if (!opts.accepting()) {

@@ -243,7 +243,7 @@ describe('startEmbeddedDatabase', () => {
   });
 
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // the server may still be writing
   });
 
   it(

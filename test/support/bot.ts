@@ -20,7 +20,7 @@ export interface TestBot {
   config: Config;
   /** POSTs a correctly signed webhook carrying these events. */
   deliver(events: readonly webhook.Event[]): Promise<request.Response>;
-  /** Waits until every stored event has been processed. */
+  /** Waits until every stored event has been processed and the outbox items due are sent. */
   settle(): Promise<void>;
   user(userId?: string, profile?: { language?: string; displayName?: string }): ChatUser;
   close(): Promise<void>;
@@ -45,10 +45,11 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     LINE_REQUEST_TIMEOUT_MS: '2000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    INBOX_SETTLE_MS: '0',
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, flowsDir: opts.flowsDir });
+  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, outbox: { baseDelayMs: 20, pollMs: 100 }, inbox: { retryDelaysMs: [20, 40, 80, 160] }, flowsDir: opts.flowsDir });
   const web = createWebApp(rt);
   const bot: TestBot = {
     fake,
@@ -69,7 +70,11 @@ export async function startTestBot(label: string, env: Record<string, string> = 
         .set('x-line-signature', signature)
         .send(body);
     },
-    settle: () => rt.processor.idle(),
+    async settle() {
+      await rt.processor.idle();
+      // Pushes recorded by the handlers (promotion notices) that are due go out now.
+      await rt.drainer.drainOnce();
+    },
     user(userId, profile) {
       const id = userId ?? `U${(++userSeq).toString(16).padStart(32, '0')}`;
       if (profile) fake.setProfile(id, profile);

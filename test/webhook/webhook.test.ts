@@ -68,21 +68,21 @@ describe('POST /webhook', () => {
     expect((await bot.deliver([e])).status).toBe(200);
     expect((await bot.deliver([e])).status).toBe(200);
     await bot.settle();
-    // Redelivered after it was processed: found in the ledger, dropped.
+    // Redelivered after it was processed: found by the session's applied-event guard, dropped.
     const redelivered = { ...e, deliveryContext: { isRedelivery: true } };
     expect((await bot.deliver([redelivered])).status).toBe(200);
     await bot.settle();
-    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id })).toBe(1);
+    expect(await appliedOf(u.id)).toEqual([e.webhookEventId]);
     expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
     expect(bot.fake.sent(u.id)).toHaveLength(1);
   });
 
   it('when an event is in standby mode, then it is recorded and nothing is sent', async () => {
     const u = bot.user();
-    await bot.deliver([ev.text(u.id, 'hello', { mode: 'standby' })]);
+    const e = ev.text(u.id, 'hello', { mode: 'standby' });
+    await bot.deliver([e]);
     await bot.settle();
-    const doc = await bot.rt.models.InboxEvent.findOne({ userKey: u.id }).lean();
-    expect(doc?.status).toBe('ignored');
+    expect(await appliedOf(u.id)).toEqual([e.webhookEventId]);
     expect(bot.fake.sent(u.id)).toHaveLength(0);
   });
 
@@ -92,20 +92,23 @@ describe('POST /webhook', () => {
     const res = await bot.deliver([odd as never]);
     expect(res.status).toBe(200);
     await bot.settle();
-    const doc = await bot.rt.models.InboxEvent.findById(odd.webhookEventId).lean();
-    expect(doc?.status).toBe('ignored');
+    expect(await appliedOf(u.id)).toEqual([odd.webhookEventId]);
     expect(await bot.rt.models.InboxPending.exists({ _id: odd.webhookEventId })).toBeNull();
     expect(bot.fake.sent(u.id)).toHaveLength(0);
   });
 
-  it('when a processed event is stored, then its payload (message text) is dropped', async () => {
+  it('when an event is processed, then its payload (message text) leaves the database', async () => {
     const u = bot.user();
     await u.says('my secret text');
-    const doc = await bot.rt.models.InboxEvent.findOne({ userKey: u.id }).lean();
-    expect(doc?.status).toBe('done');
-    expect(JSON.stringify(doc)).not.toContain('my secret text');
+    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
+    expect(await bot.rt.models.InboxEvent.countDocuments({ userKey: u.id })).toBe(0);
+    expect(JSON.stringify(await bot.rt.models.Session.findById(u.id).lean())).not.toContain('my secret text');
   });
 });
+
+async function appliedOf(userId: string): Promise<string[]> {
+  return ((await bot.rt.models.Session.findById(userId).lean())?.applied as string[] | undefined) ?? [];
+}
 
 describe('GET /healthz', () => {
   it('when the database answers, then 200', async () => {

@@ -13,8 +13,10 @@ import { createTrainingModels } from './schemas/training.js';
 // per event, so acknowledging LINE stays cheap; the collection stays small, so "next event of this
 // user" is cheap even on FerretDB (which scans collections for anything but _id); message text is
 // gone as soon as an event is handled.
-// inbox_events is the ledger of processed events (outcome, attempts, no payload), kept for
-// INBOX_RETENTION_DAYS: an event that arrives again after processing is found there and dropped.
+// inbox_events is the ledger of events set aside after their last attempt (outcome, attempts, the
+// payload sealed for a limited time so an operator can replay it), kept for INBOX_RETENTION_DAYS.
+// Events handled normally leave no ledger entry: the session's applied-event guard (sessions.applied)
+// drops a repeat, and the hot path stays at three round trips.
 const inboxEventSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -24,10 +26,13 @@ const inboxEventSchema = new Schema(
     timestamp: { type: Number, required: true },
     receivedAt: { type: Date, required: true },
     redelivery: { type: Boolean, default: false },
-    status: { type: String, required: true, enum: ['done', 'failed', 'ignored'] },
+    status: { type: String, required: true, enum: ['done', 'failed', 'ignored', 'replayed'] },
     attempts: { type: Number, default: 0 },
     processedAt: { type: Date },
     lastError: { type: String },
+    // A failed event's payload, sealed (AES-256-GCM), for `npm run replay`; dropped after keepUntil.
+    sealedPayload: { type: String },
+    keepUntil: { type: Date },
   },
   { collection: 'inbox_events', versionKey: false },
 );
@@ -42,7 +47,8 @@ const inboxPendingSchema = new Schema(
     receivedAt: { type: Date, required: true },
     redelivery: { type: Boolean, default: false },
     attempts: { type: Number, default: 0 },
-    payload: { type: Schema.Types.Mixed, required: true },
+    // The event as JSON text: any signed event stores, whatever its keys or nesting.
+    payload: { type: String, required: true },
   },
   { collection: 'inbox_pending', versionKey: false },
 );
@@ -79,6 +85,14 @@ const sessionSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     rev: { type: Number, required: true, default: 0 },
+    // The user's processing lease (src/inbox/processor.ts): who handles their events, until when.
+    // Kept in the session so that one atomic command takes it and reads the session.
+    leaseOwner: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
+    // Applied-event guard: ids of the newest events applied (saved in the same conditional write
+    // as the state they produced), and the newest one's LINE timestamp.
+    applied: { type: [String], default: [] },
+    lastAppliedTs: { type: Number },
   },
   { collection: 'sessions', versionKey: false, minimize: false },
 );
@@ -98,6 +112,39 @@ const deliveryFailureSchema = new Schema(
   { collection: 'delivery_failures', versionKey: false },
 );
 deliveryFailureSchema.index({ at: -1 });
+
+// Outbox: every message sent outside the immediate reply (pushes, fall-backs after a refused reply
+// token, promotion notices, campaigns), written before it is sent. `_id` is derived from the cause
+// ("evt:<webhookEventId>:push:<i>", "promo:<trainingId>:<signupId>:<ms>", "campaign:<id>:batch:<n>")
+// so a repeat of the cause finds the same document; `retryKey` is derived from `_id`, so a re-send
+// after a crash or a lost answer gets LINE's 409 instead of a second message. The drainer
+// (src/outbox/drainer.ts) delivers it; `status` says how it ended.
+const outboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['push', 'multicast'] },
+    to: { type: [String], required: true },
+    messages: { type: [Schema.Types.Mixed], required: true },
+    retryKey: { type: String, required: true },
+    status: { type: String, required: true, enum: ['pending', 'sent', 'failed', 'unknown'] },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    notBefore: { type: Date },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+    lastError: { type: String },
+    failure: {
+      type: new Schema(
+        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable'] }, status: Number, reason: String },
+        { _id: false },
+      ),
+    },
+    cause: { type: new Schema({ type: { type: String, required: true }, id: { type: String, required: true } }, { _id: false }), required: true },
+  },
+  { collection: 'outbox', versionKey: false },
+);
+outboxSchema.index({ status: 1, nextAttemptAt: 1 });
+outboxSchema.index({ 'cause.type': 1, 'cause.id': 1 });
 
 // Checklist journeys (TikTok Shop, Lazada): per user and journey, each step's answer and time.
 const journeyProgressSchema = new Schema(
@@ -203,6 +250,7 @@ export type InboxEventDoc = InferSchemaType<typeof inboxEventSchema>;
 export type UserLockDoc = InferSchemaType<typeof userLockSchema>;
 export type SessionDoc = InferSchemaType<typeof sessionSchema>;
 export type DeliveryFailureDoc = InferSchemaType<typeof deliveryFailureSchema>;
+export type OutboxSchemaDoc = InferSchemaType<typeof outboxSchema>;
 
 export const schemas = {
   InboxEvent: inboxEventSchema,
@@ -210,6 +258,7 @@ export const schemas = {
   UserLock: userLockSchema,
   Session: sessionSchema,
   DeliveryFailure: deliveryFailureSchema,
+  Outbox: outboxSchema,
   JourneyProgress: journeyProgressSchema,
   HelpRequest: helpRequestSchema,
   Producer: producerSchema,
@@ -226,6 +275,7 @@ export function createModels(conn: Connection) {
     UserLock: conn.model('UserLock', userLockSchema),
     Session: conn.model('Session', sessionSchema),
     DeliveryFailure: conn.model('DeliveryFailure', deliveryFailureSchema),
+    Outbox: conn.model('Outbox', outboxSchema),
     JourneyProgress: conn.model('JourneyProgress', journeyProgressSchema),
     HelpRequest: conn.model('HelpRequest', helpRequestSchema),
     Producer: conn.model('Producer', producerSchema),
