@@ -17,7 +17,7 @@ export interface MetricsSources {
 }
 
 /** Result of one LINE request: an HTTP status, or why there was none. */
-export type LineRequestStatus = number | '2xx' | 'timeout' | 'network';
+export type LineRequestStatus = number | 'network';
 
 const QUOTA_CACHE_MS = 60_000;
 
@@ -74,13 +74,13 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'otop_events_stored',
-      help: 'Processed events kept for deduplication (retention window), by status (done, ignored, failed).',
+      name: 'otop_events_set_aside',
+      help: 'Events set aside after their last attempt (payload kept sealed for replay), by status (failed, replayed).',
       labelNames: ['status'],
       registers: [r],
       async collect() {
         this.reset();
-        for (const status of ['done', 'ignored', 'failed']) this.set({ status }, await collection('inbox_events').countDocuments({ status }));
+        for (const status of ['failed', 'replayed']) this.set({ status }, await collection('inbox_events').countDocuments({ status }));
       },
     });
     // The outbox may not exist yet (nothing enqueued, or an older schema): empty reads as 0.

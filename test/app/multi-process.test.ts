@@ -35,6 +35,9 @@ beforeAll(async () => {
     LINE_API_BASE_URL: fake.url,
     LOG_LEVEL: 'info',
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    // The settle window must cover how far apart two processes store one user's events; on a
+    // loaded 2-core test machine that is more than the production default.
+    INBOX_SETTLE_MS: '300',
   };
   for (let i = 0; i < 2; i++) {
     const port = await freePort();

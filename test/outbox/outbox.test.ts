@@ -8,6 +8,8 @@ import { trainingData } from '../../src/features/training/cards.js';
 import { seedTrainings } from '../../src/features/training/seed.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { registerInThai } from '../support/journeys.js';
+import { saveRegistered } from '../support/producers.js';
+import { waitFor } from '../support/wait.js';
 
 let bot: TestBot;
 const PUSH = '/v2/bot/message/push';
@@ -102,6 +104,9 @@ describe('the drainer', () => {
     await bot.rt.outbox.enqueue([item('test:dup', to)]);
     await bot.rt.outbox.enqueue([item('test:dup', to), item('test:dup2', to)]);
     await bot.rt.drainer.drainOnce();
+    // The running drainer (kicked by enqueue) may be the one that sends: wait for both, then look for a third.
+    await bot.fake.waitForSent(to, 2, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
     expect(await bot.rt.models.Outbox.countDocuments({ to })).toBe(2);
     expect(bot.fake.sent(to).map((m) => m.message.text).sort()).toEqual(['hello test:dup', 'hello test:dup2']);
   });
@@ -112,7 +117,8 @@ describe('the drainer', () => {
     await bot.rt.gateway.pushOnce(to, it0.messages, deriveRetryKey(it0._id)); // the "crashed" sender
     await bot.rt.outbox.enqueue([it0]);
     await bot.rt.drainer.drainOnce();
-    expect(bot.fake.requests.map((r) => r.status)).toEqual([200, 409]);
+    await waitFor(async () => (await bot.rt.outbox.get(['test:409']))[0]?.status === 'sent');
+    expect(bot.fake.requests.filter((r) => (r.body as { to?: string }).to === to).map((r) => r.status)).toEqual([200, 409]);
     expect(bot.fake.sent(to)).toHaveLength(1);
     expect((await bot.rt.outbox.get(['test:409']))[0]?.status).toBe('sent');
   });
@@ -164,6 +170,7 @@ describe('waiting-list promotion notices', () => {
     const holder = bot.user();
     const waiter = bot.user();
     await registerInThai(holder);
+    await saveRegistered(bot.rt.producers, waiter.id); // sign-up needs a registration
     await holder.postback(trainingData('join', id));
     await waiter.postback(trainingData('wait', id));
     expect(waiter.last.text).toContain('ลำดับที่ 1');

@@ -140,8 +140,6 @@ describe('long input', () => {
     const u = bot.user();
     await u.says('ลงทะเบียน');
     await u.taps('ยินยอม (อายุ 20+)');
-    await u.taps('ยินยอม');
-    await u.taps('ไม่ยินยอม');
     await u.says('สมศรี ใจดี');
     await u.says('0812345678');
     await u.taps('ผู้ผลิตรายเดียว');
