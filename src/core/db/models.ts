@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type InferSchemaType } from 'mongoose';
 import { createTrainingModels } from './schemas/training.js';
+import { createCampaignModels } from './schemas/campaigns.js';
 
 /**
  * Every collection of the bot, declared in one place with its indexes.
@@ -232,6 +233,7 @@ export function createModels(conn: Connection) {
     ConsentEvent: conn.model('ConsentEvent', consentEventSchema),
     DataErasure: conn.model('DataErasure', erasureSchema),
     ...createTrainingModels(conn),
+    ...createCampaignModels(conn),
   };
 }
 
