@@ -65,16 +65,37 @@ const campaignDeliverySchema = new Schema(
     lang: { type: String, required: true },
     provinceCode: { type: String },
     variant: { type: String, required: true }, // 'A' | 'B' | 'holdout'
-    status: { type: String, required: true, enum: ['queued', 'batched', 'sent', 'failed', 'holdout'] },
+    status: { type: String, required: true, enum: ['queued', 'holdout'] },
     batch: { type: Number },
-    failure: { type: String },
-    sentAt: { type: Date },
     openedAt: { type: Date },
   },
   { collection: 'campaign_deliveries', versionKey: false },
 );
-campaignDeliverySchema.index({ campaignId: 1, occurrence: 1, status: 1, lang: 1, variant: 1 });
+campaignDeliverySchema.index({ campaignId: 1, occurrence: 1, batch: 1 });
 campaignDeliverySchema.index({ campaignId: 1, userId: 1 });
+
+// A campaign's multicast batches (≤500 recipients each, one language and variant), written with
+// their recipients before anything is sent: `_id = "<campaignId>:<occurrence>:<n>"`. A recipient's
+// delivery outcome is its batch's (LINE answers per request, not per recipient).
+const campaignBatchSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    campaignId: { type: String, required: true },
+    occurrence: { type: String, required: true },
+    n: { type: Number, required: true },
+    lang: { type: String, required: true },
+    variant: { type: String, required: true },
+    to: { type: [String], required: true },
+    size: { type: Number, required: true },
+    status: { type: String, required: true, enum: ['planned', 'enqueued', 'sent', 'failed'] },
+    attempt: { type: Number, default: 0 },
+    outboxId: { type: String },
+    failure: { type: String },
+    sentAt: { type: Date },
+  },
+  { collection: 'campaign_batches', versionKey: false },
+);
+campaignBatchSchema.index({ campaignId: 1, occurrence: 1, status: 1, n: 1 });
 
 // Automatic reminders: one per rule, user and occasion (`_id = "<rule>:<occasion>:<userId>"`).
 const reminderSentSchema = new Schema(
@@ -117,6 +138,7 @@ export function createCampaignModels(conn: Connection) {
     JobRun: conn.model('JobRun', jobRunSchema),
     Campaign: conn.model('Campaign', campaignSchema),
     CampaignDelivery: conn.model('CampaignDelivery', campaignDeliverySchema),
+    CampaignBatch: conn.model('CampaignBatch', campaignBatchSchema),
     ReminderSent: conn.model('ReminderSent', reminderSentSchema),
     ReminderRuleState: conn.model('ReminderRuleState', reminderRuleStateSchema),
     ApiToken: conn.model('ApiToken', apiTokenSchema),
