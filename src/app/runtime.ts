@@ -15,6 +15,7 @@ import { Inbox } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
 import { LineGateway } from '../line/gateway.js';
+import { RateLimiter } from '../line/rate-limit.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
 import { promotionNotifier } from '../features/training/promotion-notice.js';
@@ -27,6 +28,11 @@ import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
 import { TrainingService } from '../features/training/training-service.js';
+import { CampaignService } from '../features/campaigns/campaign-service.js';
+import { CampaignDelivery } from '../features/campaigns/delivery.js';
+import { loadNoticeWords, NoticeConsent, noticesMiddleware } from '../features/campaigns/notices.js';
+import { parseQuietHours } from '../features/campaigns/quiet-hours.js';
+import { Segments } from '../features/campaigns/segment.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -48,6 +54,10 @@ export interface Runtime {
   producers: ProducerStore;
   trainings: TrainingService;
   sealer: Sealer;
+  campaigns: CampaignService;
+  delivery: CampaignDelivery;
+  segments: Segments;
+  noticeConsent: NoticeConsent;
   close(): Promise<void>;
 }
 
@@ -75,6 +85,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     baseURL: config.LINE_API_BASE_URL,
     timeoutMs: config.LINE_REQUEST_TIMEOUT_MS,
     logger,
+    limiter: new RateLimiter({ share: config.LINE_RATE_LIMIT_SHARE }),
     ...opts.gateway,
     onFailure: async (f) => {
       await models.DeliveryFailure.create({ ...f, at: new Date() });
@@ -113,9 +124,25 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     progress,
     onOfficer: officerHandler(models, producers),
   });
+  const flowsDir = opts.flowsDir ?? join(projectRoot, 'flows');
+  const segments = new Segments(models);
+  const noticeConsent = new NoticeConsent(models);
+  const campaigns = new CampaignService({ models, segments, outbox, translator, quota: gateway });
+  const delivery = new CampaignDelivery({
+    models,
+    segments,
+    outbox,
+    translator,
+    logger,
+    quietHours: parseQuietHours(config.QUIET_HOURS),
+    owner: newOwnerId(),
+  });
+  // Words that stop/restart notices: flows/_notices.yaml (the project's when a test folder has none).
+  const noticeWords = loadNoticeWords(existsSync(join(flowsDir, '_notices.yaml')) ? flowsDir : join(projectRoot, 'flows'));
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
+    noticesMiddleware({ models, words: noticeWords, consent: noticeConsent }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     fallbackHelp(menu),
@@ -146,6 +173,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     producers,
     trainings,
     sealer,
+    campaigns,
+    delivery,
+    segments,
+    noticeConsent,
     async close() {
       await processor.stop();
       await drainer.stop();

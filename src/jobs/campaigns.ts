@@ -1,0 +1,13 @@
+import type { Job } from './housekeeping.js';
+
+/** Campaign delivery: starts due campaigns and resumes running ones (deferred, paused, killed). */
+export const campaignJobs: Job[] = [
+  {
+    name: 'campaigns',
+    schedule: '* * * * *',
+    async run(rt) {
+      const r = await rt.delivery.runDue();
+      return { campaigns: r.campaigns, done: r.outcomes.filter((o) => o.result === 'done').length };
+    },
+  },
+];
