@@ -33,6 +33,8 @@ import { CampaignDelivery } from '../features/campaigns/delivery.js';
 import { loadNoticeWords, NoticeConsent, noticesMiddleware } from '../features/campaigns/notices.js';
 import { parseQuietHours } from '../features/campaigns/quiet-hours.js';
 import { Segments } from '../features/campaigns/segment.js';
+import { ReminderService } from '../features/reminders/reminder-service.js';
+import { loadReminderRules } from '../features/reminders/rules.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -58,6 +60,7 @@ export interface Runtime {
   delivery: CampaignDelivery;
   segments: Segments;
   noticeConsent: NoticeConsent;
+  reminders: ReminderService;
   close(): Promise<void>;
 }
 
@@ -139,6 +142,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   // Words that stop/restart notices: flows/_notices.yaml (the project's when a test folder has none).
   const noticeWords = loadNoticeWords(existsSync(join(flowsDir, '_notices.yaml')) ? flowsDir : join(projectRoot, 'flows'));
+  // Reminder rules are checked here like flows: a mistake stops start-up naming file, rule, problem.
+  const rulesDir = existsSync(join(flowsDir, '_reminders.yaml')) ? flowsDir : join(projectRoot, 'flows');
+  const rules = loadReminderRules(rulesDir, { hasKey: (k) => translator.has(k, 'th') && translator.has(k, 'en'), flowIds: rulesDir === flowsDir ? new Set(loaded.flows.keys()) : undefined });
+  const reminders = new ReminderService({ models, outbox, translator, logger, rules, quietHours: parseQuietHours(config.QUIET_HOURS) });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
@@ -177,6 +184,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     delivery,
     segments,
     noticeConsent,
+    reminders,
     async close() {
       await processor.stop();
       await drainer.stop();

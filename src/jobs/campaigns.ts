@@ -10,4 +10,12 @@ export const campaignJobs: Job[] = [
       return { campaigns: r.campaigns, done: r.outcomes.filter((o) => o.result === 'done').length };
     },
   },
+  {
+    // Automatic reminders (flows/_reminders.yaml): each at most once per rule, occasion and person.
+    name: 'reminders',
+    schedule: '*/15 * * * *',
+    async run(rt) {
+      return rt.reminders.run();
+    },
+  },
 ];

@@ -16,12 +16,8 @@ import { noticeMessages } from './notices.js';
 import type { OutboxPort } from './outbox-port.js';
 import { segmentSchema, type Segment, type Segments } from './segment.js';
 
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
-    this.name = 'NotFoundError';
-  }
-}
+export { NotFoundErrorLike as NotFoundError } from './model.js';
+import { NotFoundErrorLike as NotFoundError } from './model.js';
 
 /** The campaign is not in a state that allows this (e.g. confirming a cancelled one). */
 export class CampaignStateError extends Error {
