@@ -1,6 +1,10 @@
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { webhookRouter } from '../webhook/route.js';
+import { apiRouter } from '../api/router.js';
+import { ApiTokens } from '../api/tokens.js';
+import { ProducerAdmin } from '../features/producers/producer-admin.js';
+import { TrainingAdmin } from '../features/training/training-admin.js';
 import type { Runtime } from './runtime.js';
 
 export interface WebApp {
@@ -26,6 +30,18 @@ export function createWebApp(rt: Runtime): WebApp {
       logger: rt.logger,
       accepting: () => accepting,
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
+    }),
+  );
+
+  app.use(
+    '/api/v1',
+    apiRouter({
+      tokens: new ApiTokens(rt.models),
+      campaigns: rt.campaigns,
+      trainings: new TrainingAdmin(rt.models),
+      producers: new ProducerAdmin(rt.models),
+      reminders: rt.reminders,
+      logger: rt.logger,
     }),
   );
 

@@ -4,7 +4,7 @@ import { createModels, ensureIndexes } from '../core/db/models.js';
 import { projectRoot } from '../core/paths.js';
 import { isProduction } from '../config/mode.js';
 import { commands as tokenCommands } from './admin/tokens.js';
-import { UsageError, type AdminCommand, type Flags } from './admin/types.js';
+import { parseArgs, UsageError, type AdminCommand } from './admin/types.js';
 
 /**
  * `npm run admin -- <command> [--flag value]…`: operators' commands over the same database as
@@ -12,20 +12,6 @@ import { UsageError, type AdminCommand, type Flags } from './admin/types.js';
  * Commands live in src/cli/admin/*.ts, each exporting `commands`.
  */
 const registry: Record<string, AdminCommand> = { ...tokenCommands };
-
-export function parseArgs(argv: readonly string[]): { command?: string; flags: Flags } {
-  const [command, ...rest] = argv;
-  const flags: Flags = {};
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
-    const eq = a.indexOf('=');
-    if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('--')) flags[a.slice(2)] = rest[++i]!;
-    else flags[a.slice(2)] = true;
-  }
-  return { command, flags };
-}
 
 function help(): string {
   return ['usage: npm run admin -- <command> [--flags]', ...Object.values(registry).map((c) => `  ${c.usage}\n      ${c.describe}`)].join('\n');
