@@ -71,7 +71,7 @@ export interface RuntimeOptions {
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
   /** Outbox drainer overrides (tests: quicker retries and polls). */
-  outbox?: { baseDelayMs?: number; pollMs?: number };
+  outbox?: { baseDelayMs?: number; pollMs?: number; claimMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
 }
@@ -101,6 +101,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger,
     baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
     pollMs: opts.outbox?.pollMs ?? 1_000,
+    ...(opts.outbox?.claimMs ? { claimMs: opts.outbox.claimMs } : {}),
     onSettled: async (doc) => {
       for (const hook of settledHooks) await hook(doc);
     },

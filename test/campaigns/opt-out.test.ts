@@ -30,14 +30,14 @@ describe('stopping and restarting notices', () => {
     const a = await u.says('หยุดรับข่าวสาร');
     expect(a.choices).toEqual(['รับข่าวสารอีกครั้ง']);
     const p = await bot.rt.models.Producer.findOne({ userId: u.id }).lean();
-    expect(p?.consents.notices).toBe(false);
+    expect(p?.consents?.notices).toBe(false);
     expect(await bot.rt.models.ConsentEvent.find({ userId: u.id, purpose: 'notices' }).lean()).toMatchObject([{ granted: false, channel: 'line' }]);
     bot.fake.reset();
     await deliverNotice();
     expect(recipients().has(u.id)).toBe(false);
     expect(recipients().size).toBe(N - 1);
     await u.taps('รับข่าวสารอีกครั้ง');
-    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents.notices).toBe(true);
+    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents?.notices).toBe(true);
     expect((await bot.rt.models.ConsentEvent.find({ userId: u.id, purpose: 'notices' }).sort({ at: 1 }).lean()).map((e) => e.granted)).toEqual([false, true]);
     bot.fake.reset();
     await deliverNotice();
@@ -51,7 +51,7 @@ describe('stopping and restarting notices', () => {
     const stop = notice.quickReply.items.find((i) => i.action.label === 'หยุดรับข่าวสาร')!;
     const u = bot.user(id);
     await u.postback(stop.action.data);
-    expect((await bot.rt.models.Producer.findOne({ userId: id }).lean())?.consents.notices).toBe(false);
+    expect((await bot.rt.models.Producer.findOne({ userId: id }).lean())?.consents?.notices).toBe(false);
     bot.fake.reset();
     await deliverNotice();
     expect(recipients().has(id)).toBe(false);
@@ -61,9 +61,9 @@ describe('stopping and restarting notices', () => {
     const u = bot.user(syntheticUserId(2));
     await u.says('ลงทะเบียน');
     await u.says('stop');
-    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents.notices).toBe(true);
+    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents?.notices).toBe(true);
     await u.says('stop');
-    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents.notices).toBe(false);
+    expect((await bot.rt.models.Producer.findOne({ userId: u.id }).lean())?.consents?.notices).toBe(false);
   });
 
   it('when a producer blocks the bot, then notices skip them and count them out', async () => {

@@ -81,7 +81,8 @@ export class CampaignDelivery {
 
   constructor(private readonly deps: DeliveryDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.leases = new UserLocks(deps.models, deps.owner, 60_000);
+    // Short lease, renewed often: a killed worker's campaign is taken over within seconds.
+    this.leases = new UserLocks(deps.models, deps.owner, 15_000);
     this.window = deps.window ?? 40;
     this.pollMs = deps.pollMs ?? 25;
     this.stallMs = deps.stallMs ?? 60_000;
@@ -99,7 +100,7 @@ export class CampaignDelivery {
   async run(campaignId: string): Promise<DeliveryOutcome> {
     const key = `campaign:${campaignId}`;
     if (!(await this.leases.acquire(key))) return { campaignId, result: 'busy' };
-    const renew = setInterval(() => void this.leases.renew(key).catch(() => undefined), 20_000);
+    const renew = setInterval(() => void this.leases.renew(key).catch(() => undefined), 4_000);
     renew.unref();
     try {
       return await this.deliver(campaignId);
