@@ -107,6 +107,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
   const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
+  // LINE refused a push because the user blocked the bot: mark them unreachable, as an unfollow does,
+  // so campaigns and reminders leave them out.
+  settledHooks.push(async (doc) => {
+    if (doc.status === 'failed' && doc.failure?.kind === 'blocked' && doc.kind === 'push' && doc.to[0]) {
+      await models.Session.updateOne({ _id: doc.to[0], reachable: { $ne: false } }, { $set: { reachable: false, unfollowedAt: new Date() } });
+    }
+  });
   const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
   const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
   const inbox = new Inbox(models, ingest);

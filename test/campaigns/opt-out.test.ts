@@ -98,3 +98,20 @@ describe('stopping and restarting notices', () => {
     for (const h of holdouts) expect(texts.has(h.userId)).toBe(false);
   });
 });
+
+describe('a user who blocked the bot', () => {
+  it('when LINE refuses a push because the user blocked the bot, then they are marked unreachable and left out of notices', async () => {
+    const id = syntheticUserId(5);
+    bot.fake.fail({ path: '/v2/bot/message/push', status: 403, body: { message: 'Not a friend' } });
+    const cid = (await bot.rt.campaigns.create({ title: 't', messages: { th: [{ type: 'text', text: 'ทดสอบ' }] } }))._id;
+    await bot.rt.campaigns.testSend(cid, id);
+    for (let i = 0; i < 50 && (await bot.rt.models.Session.findById(id).lean())?.reachable !== false; i++) {
+      await bot.rt.drainer.drainOnce();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await bot.rt.models.Session.findById(id).lean())?.reachable).toBe(false);
+    const ids = new Set<string>();
+    for await (const m of bot.rt.segments.members({})) ids.add(m.userId);
+    expect(ids.has(id)).toBe(false);
+  });
+});
