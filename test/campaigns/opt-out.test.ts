@@ -115,3 +115,22 @@ describe('a user who blocked the bot', () => {
     expect(ids.has(id)).toBe(false);
   });
 });
+
+describe('campaign stats', () => {
+  it('when a recipient completes journey steps within 7 days of the notice, then their province shows one conversion; later steps do not count', async () => {
+    bot.fake.reset();
+    const cid = await deliverNotice();
+    const soon = new Date(Date.now() + 2 * 86_400_000);
+    const late = new Date(Date.now() + 9 * 86_400_000);
+    const [a, b] = [syntheticUserId(6), syntheticUserId(7)];
+    await bot.rt.models.JourneyProgress.create({ _id: `lazada:${a}`, userId: a, flowId: 'lazada', steps: { s1: { status: 'done', at: soon }, s2: { status: 'done', at: soon } }, updatedAt: soon });
+    await bot.rt.models.JourneyProgress.create({ _id: `tiktok-shop:${a}`, userId: a, flowId: 'tiktok-shop', steps: { s1: { status: 'done', at: soon } }, updatedAt: soon });
+    await bot.rt.models.JourneyProgress.create({ _id: `lazada:${b}`, userId: b, flowId: 'lazada', steps: { s1: { status: 'done', at: late } }, updatedAt: late });
+    const stats = await bot.rt.campaigns.stats(cid);
+    const pa = (await bot.rt.models.Producer.findOne({ userId: a }).lean())!.address.province.code;
+    const rows = Object.values(stats.byProvince);
+    expect(rows.reduce((n, r) => n + r.converted, 0)).toBe(1);
+    expect(stats.byProvince[pa]).toMatchObject({ converted: 1, stepsCompleted: 3 });
+    expect(rows.reduce((n, r) => n + r.sent, 0)).toBe(stats.counts.sent);
+  });
+});

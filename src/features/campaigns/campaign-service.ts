@@ -154,6 +154,7 @@ export class CampaignService {
       }
     }
     const WEEK = 7 * 86_400_000;
+    const converted = new Set<string>();
     for await (const j of m.JourneyProgress.find({}, { userId: 1, steps: 1 }).lean().cursor({ batchSize: 5_000 })) {
       const r = since.get(j.userId);
       if (!r || (!r.sent && !r.holdout)) continue;
@@ -163,11 +164,12 @@ export class CampaignService {
       ).length;
       if (!steps) continue;
       const row = rowOf(r.province);
+      // A producer counts once however many journeys they moved on; steps add up.
+      if (!r.holdout) row.stepsCompleted += steps;
+      if (converted.has(j.userId)) continue;
+      converted.add(j.userId);
       if (r.holdout) row.holdoutConverted++;
-      else {
-        row.converted++;
-        row.stepsCompleted += steps;
-      }
+      else row.converted++;
     }
     return { counts: await this.counts(id), byProvince };
   }
