@@ -114,7 +114,7 @@ export function apiRouter(d: ApiDeps): Router {
   router.use((req, res, next) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!m) return void res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'Authorization: Bearer <token> required' });
-    d.tokens.verify(m[1]!).then(
+    void d.tokens.verify(m[1]!).then(
       (actor) => {
         if (!actor) return void res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'unknown or revoked token' });
         res.locals.actor = actor;
@@ -127,7 +127,7 @@ export function apiRouter(d: ApiDeps): Router {
   for (const route of apiRoutes(d)) {
     const path = route.path.replace(/\{(\w+)\}/g, ':$1');
     router[route.method](path, (req, res, next) => {
-      route.handler(req, res, res.locals.actor as ApiTokenDoc).catch(next);
+      void route.handler(req, res, res.locals.actor as ApiTokenDoc).catch(next);
     });
   }
 

@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
+void main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${(err as Error).message}\n`);
