@@ -158,6 +158,38 @@ describe('campaign delivery', () => {
     expect(received().size).toBeGreaterThan(0);
   });
 
+  it('when a running campaign is paused, then it stops after the batches already handed over, and resuming sends the rest once; cancelling stops it for good', async () => {
+    for (const action of ['pause', 'cancel'] as const) {
+      bot.fake.reset();
+      const c = await bot.rt.campaigns.create(notice({ title: action }));
+      await bot.rt.campaigns.confirm(c._id);
+      let calls = 0;
+      const officer: OutboxPort = {
+        enqueue: async (items) => {
+          await bot.rt.outbox.enqueue(items);
+          if (++calls === 1) await bot.rt.campaigns[action](c._id); // an officer acts while it runs
+        },
+        get: (ids) => bot.rt.outbox.get(ids),
+      };
+      const d = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: officer, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: action, window: 1 });
+      expect((await runToEnd(d, c._id)).result).toBe(action === 'pause' ? 'paused' : 'cancelled');
+      await new Promise((r) => setTimeout(r, 300));
+      await bot.rt.drainer.drainOnce();
+      expect(received().size).toBeLessThanOrEqual(500);
+      if (action === 'pause') {
+        await bot.rt.campaigns.confirm(c._id);
+        expect((await runToEnd(bot.rt.delivery, c._id)).result).toBe('done');
+        const got = received();
+        expect(got.size).toBe(N);
+        expect([...got.values()].every((n) => n === 1)).toBe(true);
+      } else {
+        expect((await bot.rt.delivery.run(c._id)).result).toBe('stopped');
+        expect(received().size).toBeLessThanOrEqual(500);
+        expect((await bot.rt.campaigns.counts(c._id)).planned).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('when a campaign is paused or cancelled before it runs, then nothing is sent', async () => {
     const a = await bot.rt.campaigns.create(notice({ title: 'paused' }));
     await bot.rt.campaigns.confirm(a._id);
