@@ -84,7 +84,7 @@ export class CampaignDelivery {
     // Short lease, renewed often: a killed worker's campaign is taken over within seconds.
     this.leases = new UserLocks(deps.models, deps.owner, 15_000);
     this.window = deps.window ?? 40;
-    this.pollMs = deps.pollMs ?? 25;
+    this.pollMs = deps.pollMs ?? 200;
     this.stallMs = deps.stallMs ?? 60_000;
     this.log = deps.logger.child({ module: 'campaigns' });
   }
@@ -131,12 +131,12 @@ export class CampaignDelivery {
     let lastInFlight = -1;
     let progressAt = Date.now();
     for (;;) {
-      await this.settle(c);
+      // What is still with the outbox, read once per round (FerretDB scans: keep rounds few).
+      const inFlight = await this.settle(c);
       c = (await this.load(id))!;
       if (c.status === 'paused') return { campaignId: id, result: 'paused', batches: enqueuedTotal };
       if (c.status === 'cancelled') return { campaignId: id, result: 'cancelled', batches: enqueuedTotal };
       if (c.status !== 'running') return { campaignId: id, result: 'stopped', batches: enqueuedTotal };
-      const inFlight = await m.CampaignBatch.countDocuments({ campaignId: id, occurrence: occ, status: 'enqueued' });
       if (inFlight !== lastInFlight) {
         lastInFlight = inFlight;
         progressAt = Date.now();
@@ -270,10 +270,11 @@ export class CampaignDelivery {
   }
 
   /** Reads the outcome of batches in the outbox. */
-  private async settle(c: CampaignDoc): Promise<void> {
+  private async settle(c: CampaignDoc): Promise<number> {
     const m = this.deps.models;
     const enqueued = await m.CampaignBatch.find({ campaignId: c._id, occurrence: c.occurrence, status: 'enqueued' }, { n: 1, attempt: 1, outboxId: 1 }).lean<BatchDoc[]>();
-    if (!enqueued.length) return;
+    if (!enqueued.length) return 0;
+    let pending = 0;
     const ids = enqueued.map((b) => b.outboxId ?? this.outboxId(c, b));
     const docs = new Map((await this.deps.outbox.get(ids)).map((d) => [d._id, d]));
     let quota = false;
@@ -284,7 +285,10 @@ export class CampaignDelivery {
         await m.CampaignBatch.updateOne({ _id: b._id, status: 'enqueued' }, { $set: { status: 'planned' } });
         continue;
       }
-      if (d.status === 'pending') continue;
+      if (d.status === 'pending') {
+        pending++;
+        continue;
+      }
       if (d.status === 'sent') {
         await m.CampaignBatch.updateOne({ _id: b._id }, { $set: { status: 'sent', sentAt: d.sentAt ?? this.now() } });
       } else if (d.status === 'failed' && d.failure?.kind === 'quota') {
@@ -303,6 +307,7 @@ export class CampaignDelivery {
         await m.DeliveryFailure.create({ kind: 'campaign:quota', status: 429, reason: `campaign ${c._id} paused: monthly quota exhausted`, messageCount: 0, at: this.now() });
       }
     }
+    return pending;
   }
 
   private async finish(c: CampaignDoc, batches: number): Promise<DeliveryOutcome> {
