@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vi, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../src/api/router.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import { ApiTokens } from '../../src/api/tokens.js';
@@ -9,6 +9,9 @@ import { commands as tokenCommands } from '../../src/cli/admin/tokens.js';
 import { parseArgs } from '../../src/cli/admin/types.js';
 import { seedSyntheticProducers, syntheticUserId } from '../../dev/synthetic-producers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
+
+// Whole campaigns against a real database: slow when the machine is shared.
+vi.setConfig({ testTimeout: 90_000 });
 
 let bot: TestBot;
 let token: string;

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { vi, afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedSyntheticProducers, syntheticUserId } from '../../dev/synthetic-producers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
+
+// Whole campaigns against a real database: slow when the machine is shared.
+vi.setConfig({ testTimeout: 90_000 });
 
 let bot: TestBot;
 const N = 12;

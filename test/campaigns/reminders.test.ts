@@ -1,13 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { vi, afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/paths.js';
 import { parseQuietHours } from '../../src/features/campaigns/quiet-hours.js';
 import { ReminderService } from '../../src/features/reminders/reminder-service.js';
 import { loadReminderRules } from '../../src/features/reminders/rules.js';
 import { seedSyntheticProducers, syntheticUserId } from '../../dev/synthetic-producers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
+
+// Whole campaigns against a real database: slow when the machine is shared.
+vi.setConfig({ testTimeout: 90_000 });
 
 let bot: TestBot;
 let clock = new Date('2026-03-10T05:00:00Z'); // 12:00 Bangkok
