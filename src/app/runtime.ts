@@ -16,6 +16,7 @@ import { failedPayloadSeal, Inbox, isUserKey } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { encodeData, text } from '../bot/messages.js';
 import { LineGateway } from '../line/gateway.js';
+import { RateLimiter } from '../line/rate-limit.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
 import { promotionNotifier } from '../features/training/promotion-notice.js';
@@ -28,6 +29,13 @@ import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
 import { TrainingService, type Promotion } from '../features/training/training-service.js';
+import { CampaignService } from '../features/campaigns/campaign-service.js';
+import { CampaignDelivery } from '../features/campaigns/delivery.js';
+import { loadNoticeWords, NoticeConsent, noticesMiddleware } from '../features/campaigns/notices.js';
+import { parseQuietHours } from '../features/campaigns/quiet-hours.js';
+import { Segments } from '../features/campaigns/segment.js';
+import { ReminderService } from '../features/reminders/reminder-service.js';
+import { loadReminderRules } from '../features/reminders/rules.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -52,6 +60,11 @@ export interface Runtime {
   notifyPromoted: (p: Promotion) => Promise<void>;
   sealer: Sealer;
   metrics: Metrics;
+  campaigns: CampaignService;
+  delivery: CampaignDelivery;
+  segments: Segments;
+  noticeConsent: NoticeConsent;
+  reminders: ReminderService;
   close(): Promise<void>;
 }
 
@@ -64,7 +77,7 @@ export interface RuntimeOptions {
   /** Inbox processor overrides (tests: quicker handler retries). */
   inbox?: { retryDelaysMs?: number[] };
   /** Outbox drainer overrides (tests: quicker retries and polls). */
-  outbox?: { baseDelayMs?: number; pollMs?: number };
+  outbox?: { baseDelayMs?: number; pollMs?: number; claimMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
   /** Benchmarks count database commands with the driver's command monitoring. */
@@ -94,6 +107,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     baseURL: config.LINE_API_BASE_URL,
     timeoutMs: config.LINE_REQUEST_TIMEOUT_MS,
     logger,
+    limiter: new RateLimiter({ share: config.LINE_RATE_LIMIT_SHARE }),
     ...opts.gateway,
     onRequestDone: (endpoint, status) => metrics.lineRequest(endpoint, status === 0 ? 'network' : status),
     onFailure: async (f) => {
@@ -107,13 +121,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger,
     baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
     pollMs: opts.outbox?.pollMs ?? 1_000,
-    // A claim covers one request (aborted at its timeout): a dead sender's items come back soon.
-    claimMs: Math.max(5_000, 2 * config.LINE_REQUEST_TIMEOUT_MS),
+    claimMs: opts.outbox?.claimMs ?? Math.max(5_000, 2 * config.LINE_REQUEST_TIMEOUT_MS),
     onSettled: async (doc) => {
       for (const hook of settledHooks) await hook(doc);
     },
   });
   const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
+  // LINE refused a push because the user blocked the bot: mark them unreachable, as an unfollow does,
+  // so campaigns and reminders leave them out.
+  settledHooks.push(async (doc) => {
+    if (doc.status === 'failed' && doc.failure?.kind === 'blocked' && doc.kind === 'push' && doc.to[0]) {
+      await models.Session.updateOne({ _id: doc.to[0], reachable: { $ne: false } }, { $set: { reachable: false, unfollowedAt: new Date() } });
+    }
+  });
   const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
   const inbox = new Inbox(models, { storeTimeoutMs: config.WEBHOOK_DB_TIMEOUT_MS });
   const services: BotServices = { gateway, outbox, drainer, translator, sessions, logger, now: () => new Date() };
@@ -137,9 +157,29 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     progress,
     onOfficer: officerHandler(models, producers),
   });
+  const flowsDir = opts.flowsDir ?? join(projectRoot, 'flows');
+  const segments = new Segments(models);
+  const noticeConsent = new NoticeConsent(models);
+  const campaigns = new CampaignService({ models, segments, outbox, translator, quota: gateway });
+  const delivery = new CampaignDelivery({
+    models,
+    segments,
+    outbox,
+    translator,
+    logger,
+    quietHours: parseQuietHours(config.QUIET_HOURS),
+    owner: newOwnerId(),
+  });
+  // Words that stop/restart notices: flows/_notices.yaml (the project's when a test folder has none).
+  const noticeWords = loadNoticeWords(existsSync(join(flowsDir, '_notices.yaml')) ? flowsDir : join(projectRoot, 'flows'));
+  // Reminder rules are checked here like flows: a mistake stops start-up naming file, rule, problem.
+  const rulesDir = existsSync(join(flowsDir, '_reminders.yaml')) ? flowsDir : join(projectRoot, 'flows');
+  const rules = loadReminderRules(rulesDir, { hasKey: (k) => translator.has(k, 'th') && translator.has(k, 'en'), flowIds: rulesDir === flowsDir ? new Set(loaded.flows.keys()) : undefined });
+  const reminders = new ReminderService({ models, outbox, translator, logger, rules, quietHours: parseQuietHours(config.QUIET_HOURS) });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handle = createEventHandler(services, [
     lifecycle(menu),
+    noticesMiddleware({ models, words: noticeWords, consent: noticeConsent }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     smallTalk(menu, (typed) => (engine.means(typed, 'greeting') ? 'greeting' : engine.means(typed, 'thanks') ? 'thanks' : undefined)),
@@ -212,6 +252,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     notifyPromoted,
     sealer,
     metrics,
+    campaigns,
+    delivery,
+    segments,
+    noticeConsent,
+    reminders,
     async close() {
       await processor.stop();
       await drainer.stop();

@@ -2,6 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { webhookRouter } from '../webhook/route.js';
+import { apiRouter } from '../api/router.js';
+import { ApiTokens } from '../api/tokens.js';
+import { ProducerAdmin } from '../features/producers/producer-admin.js';
+import { TrainingAdmin } from '../features/training/training-admin.js';
 import type { Runtime } from './runtime.js';
 
 export interface WebApp {
@@ -33,6 +37,18 @@ export function createWebApp(rt: Runtime): WebApp {
       accepting: () => accepting,
       userMaxPerMinute: rt.config.INBOX_USER_MAX_PER_MINUTE,
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
+    }),
+  );
+
+  app.use(
+    '/api/v1',
+    apiRouter({
+      tokens: new ApiTokens(rt.models),
+      campaigns: rt.campaigns,
+      trainings: new TrainingAdmin(rt.models),
+      producers: new ProducerAdmin(rt.models),
+      reminders: rt.reminders,
+      logger: rt.logger,
     }),
   );
 

@@ -65,6 +65,14 @@ const schema = z.object({
   // A failed event's sealed payload is kept this long for `npm run replay`.
   FAILED_EVENT_KEEP_DAYS: intIn(1, 90).default(7),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
+  // Bangkok time; no campaign notice or reminder is sent inside them ("off" to send any time).
+  QUIET_HOURS: z
+    .string()
+    .trim()
+    .default('21:00-08:00')
+    .refine((v) => v === 'off' || /^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d$/.test(v), 'QUIET_HOURS must be HH:MM-HH:MM (Bangkok time) or off'),
+  // Share of LINE's per-channel rate limits this process takes (processes share the channel).
+  LINE_RATE_LIMIT_SHARE: z.coerce.number().gt(0).max(1).default(1),
   // 32 random bytes, base64 (`openssl rand -base64 32`). Seals national ID numbers at rest.
   DATA_ENCRYPTION_KEY: optionalNonEmpty.refine(
     (v) => v === undefined || isKey(v),
