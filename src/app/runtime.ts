@@ -20,6 +20,11 @@ import { FlowEngine } from '../flows/engine.js';
 import { loadFlows } from '../flows/loader.js';
 import { ProgressStore } from '../flows/progress.js';
 import { officerHandler } from '../features/officer/officer.js';
+import { journeysOf, type Journey } from '../features/officers/journeys.js';
+import { officerLine } from '../features/officers/line-menu.js';
+import { gatewayPusher, type Pusher } from '../features/officers/notify.js';
+import { OfficerService } from '../features/officers/officer-service.js';
+import { helpRouter } from '../features/officers/routing.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
@@ -41,6 +46,12 @@ export interface Runtime {
   producers: ProducerStore;
   trainings: TrainingService;
   sealer: Sealer;
+  officers: OfficerService;
+  /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
+  journeys: Journey[];
+  pusher: Pusher;
+  /** Origin of the dashboard (officers' sign-in links). */
+  publicBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -84,16 +95,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
+  const officers = new OfficerService(models);
+  const journeys = journeysOf(loaded);
+  const pusher = gatewayPusher(gateway);
+  const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const engine = new FlowEngine({
     loaded,
     registry,
     sealer,
     progress,
-    onOfficer: officerHandler(models, producers),
+    onOfficer: officerHandler(models, producers, helpRouter({ models, officers, translator, journeys, pusher, logger })),
   });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
+    officerLine({ models, officers, translator, journeys, pusher, publicBaseUrl }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     fallbackHelp(menu),
@@ -121,6 +137,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     producers,
     trainings,
     sealer,
+    officers,
+    journeys,
+    pusher,
+    publicBaseUrl,
     async close() {
       await processor.stop();
       await db.close();

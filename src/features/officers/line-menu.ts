@@ -1,0 +1,184 @@
+import type { Models } from '../../core/db/models.js';
+import type { Lang, Translator } from '../../core/i18n.js';
+import { compactForMatch } from '../../core/text/normalize.js';
+import type { BotContext, Middleware } from '../../bot/context.js';
+import { decodeData, encodeData, text, type Choice, type Message } from '../../bot/messages.js';
+import { HelpRequests } from './help-requests.js';
+import { helpRequestCards } from './line-cards.js';
+import type { Journey } from './journeys.js';
+import type { Pusher } from './notify.js';
+import { scopeOf, SIGNIN_TTL_MS, type Officer, type OfficerService } from './officer-service.js';
+import { ScopeError, type Scope } from './scope.js';
+import { areaStats } from './stats.js';
+
+export interface OfficerLineDeps {
+  models: Models;
+  officers: OfficerService;
+  translator: Translator;
+  journeys: readonly Journey[];
+  pusher: Pusher;
+  /** Origin the dashboard is served from (sign-in links). */
+  publicBaseUrl: string;
+}
+
+/** Session scratch while an officer types a reply to a producer. */
+interface ReplyDraft {
+  helpRequestId: string;
+  at: string;
+}
+const REPLY_KEY = 'officerReply';
+const REPLY_WINDOW_MS = 30 * 60_000;
+
+export function area(o: Officer, lang: Lang): string {
+  return (lang === 'en' ? o.areaEn : o.areaTh) ?? '';
+}
+
+/**
+ * The officer side of the bot in LINE: linking an account with an invite code, the officer menu
+ * (statistics of the area, open help requests with call / reply / handled, dashboard link) and
+ * answering a producer in LINE. Every action looks the officer up again (a suspended officer is
+ * refused at once) and goes through the scope (src/features/officers/scope.ts).
+ * Postbacks are `cmd=ofc&a=<action>`; anything else passes on to the producer side.
+ */
+export function officerLine(deps: OfficerLineDeps): Middleware {
+  const help = new HelpRequests(deps.models, deps.officers);
+  const menuWords = (lang: Lang) => deps.translator.t(lang, 'officers:words.menu').split('|').map(compactForMatch);
+
+  return async (ctx, next) => {
+    const now = ctx.services.now();
+    const typed = ctx.text;
+    const pb = ctx.postback ? decodeData(ctx.postback.data) : undefined;
+
+    if (typed !== undefined && deps.officers.looksLikeInvite(typed)) {
+      const r = await deps.officers.redeemInvite(typed, ctx.userId, now);
+      if (r.kind === 'linked') ctx.say(ctx.t('officers:invite.linked', { name: r.officer.name, area: area(r.officer, ctx.lang) }), menuChoices(ctx));
+      else if (r.kind === 'already_officer') ctx.say(ctx.t('officers:invite.already', { area: area(r.officer, ctx.lang) }), menuChoices(ctx));
+      else ctx.say(ctx.t(r.kind === 'suspended' ? 'officers:invite.suspended' : 'officers:invite.invalid'));
+      return;
+    }
+
+    const draft = ctx.session.data?.[REPLY_KEY] as ReplyDraft | undefined;
+    const isMenuWord = typed !== undefined && [...menuWords('th'), ...menuWords('en')].includes(compactForMatch(typed));
+    if (!pb?.['cmd'] && !isMenuWord && !(draft && typed !== undefined)) return next();
+    if (pb && pb['cmd'] !== 'ofc') {
+      if (draft) clearDraft(ctx);
+      return next();
+    }
+
+    const officer = await deps.officers.activeByLineUser(ctx.userId);
+    if (!officer) {
+      if (draft) clearDraft(ctx);
+      if (isMenuWord || pb) {
+        ctx.say(ctx.t('officers:notOfficer'));
+        return;
+      }
+      return next();
+    }
+    const scope = scopeOf(officer);
+    try {
+      if (draft && typed !== undefined && !pb) return await sendReply(ctx, officer, scope, draft, typed, now);
+      switch (isMenuWord ? 'menu' : pb?.['a']) {
+        case 'menu':
+          ctx.say(ctx.t('officers:menu.prompt', { area: area(officer, ctx.lang) }), menuChoices(ctx));
+          return;
+        case 'stats':
+          return await showStats(ctx, officer, scope, now);
+        case 'help':
+          return await showHelp(ctx, scope, now);
+        case 'handle': {
+          const changed = await help.handle(scope, pb?.['id'] ?? '', 'line', now);
+          ctx.say(ctx.t(changed ? 'officers:help.markedHandled' : 'officers:help.alreadyHandled'), menuChoices(ctx));
+          return;
+        }
+        case 'reply': {
+          const v = await help.open(scope, pb?.['id'] ?? '', 'line', now);
+          ctx.session.data = { ...ctx.session.data, [REPLY_KEY]: { helpRequestId: v.id, at: now.toISOString() } satisfies ReplyDraft };
+          ctx.say(ctx.t('officers:help.replyPrompt', { name: v.name }), [{ label: ctx.t('officers:help.cancel'), data: encodeData({ cmd: 'ofc', a: 'cancel' }) }]);
+          return;
+        }
+        case 'cancel':
+          clearDraft(ctx);
+          ctx.say(ctx.t('officers:help.replyCancelled'), menuChoices(ctx));
+          return;
+        case 'dashboard': {
+          const secret = await deps.officers.newSignin(officer._id, now);
+          await deps.officers.audit(officer._id, 'request_signin_link', 'line', now);
+          const url = `${deps.publicBaseUrl}/officer/signin?t=${encodeURIComponent(secret)}`;
+          ctx.reply({
+            type: 'template',
+            altText: ctx.t('officers:dashboard.link', { minutes: SIGNIN_TTL_MS / 60_000 }),
+            template: { type: 'buttons', text: ctx.t('officers:dashboard.link', { minutes: SIGNIN_TTL_MS / 60_000 }), actions: [{ type: 'uri', label: ctx.t('officers:dashboard.open'), uri: url }] },
+          } as Message);
+          return;
+        }
+        default:
+          ctx.say(ctx.t('officers:menu.prompt', { area: area(officer, ctx.lang) }), menuChoices(ctx));
+      }
+    } catch (err) {
+      if (!(err instanceof ScopeError)) throw err;
+      await deps.officers.audit(officer._id, 'refused_out_of_scope', 'line', now, { detail: { action: pb?.['a'] ?? 'reply', id: pb?.['id'] } });
+      ctx.say(ctx.t('officers:outOfScope'), menuChoices(ctx));
+    }
+  };
+
+  async function showStats(ctx: BotContext, officer: Officer, scope: Scope, now: Date) {
+    const s = await areaStats(deps.models, scope, deps.journeys, now);
+    await deps.officers.audit(officer._id, 'view_stats', 'line', now);
+    const lines = [ctx.t('officers:stats.title', { area: area(officer, ctx.lang) }), ctx.t('officers:stats.registered', { n: s.registered })];
+    for (const jf of s.journeys) {
+      const j = deps.journeys.find((x) => x.id === jf.id)!;
+      lines.push(ctx.t('officers:stats.journey', { journey: ctx.t(j.titleKey), started: jf.started, finished: jf.finished }));
+      for (const step of j.steps) {
+        const n = jf.atStep[step.id] ?? 0;
+        if (n > 0) lines.push(ctx.t('officers:stats.atStep', { step: ctx.t(step.titleKey), n }));
+      }
+    }
+    lines.push(ctx.t('officers:stats.trained', { n: s.trained }));
+    ctx.say(lines.join('\n'), menuChoices(ctx));
+  }
+
+  async function showHelp(ctx: BotContext, scope: Scope, now: Date) {
+    const open = await help.listOpen(scope, 'line', now, 10);
+    if (open.length === 0) {
+      ctx.say(ctx.t('officers:help.none'), menuChoices(ctx));
+      return;
+    }
+    const alt = ctx.t('officers:help.count', { n: open.length });
+    ctx.say(alt);
+    ctx.reply(helpRequestCards((k, p) => ctx.t(k, p), ctx.lang, deps.journeys, open, alt));
+    ctx.offer(menuChoices(ctx));
+  }
+
+  async function sendReply(ctx: BotContext, officer: Officer, scope: Scope, draft: ReplyDraft, body: string, now: Date) {
+    clearDraft(ctx);
+    if (now.getTime() - Date.parse(draft.at) > REPLY_WINDOW_MS) {
+      ctx.say(ctx.t('officers:help.replyCancelled'), menuChoices(ctx));
+      return;
+    }
+    // Checked again at sending time: the scope may have changed since the reply was started.
+    const v = await help.open(scope, draft.helpRequestId, 'line', now);
+    const lang = await langOf(deps.models, v.userId);
+    const msg = text(deps.translator.t(lang, 'officers:help.fromOfficer', { officer: officer.name, text: body.slice(0, 4000) }), [
+      { label: deps.translator.t(lang, 'common:nav.officer'), data: encodeData({ cmd: 'officer' }) },
+    ]);
+    await deps.pusher.push(`help:${v.id}:reply:${ctx.event.webhookEventId}`, v.userId, [msg]);
+    await deps.officers.audit(officer._id, 'message_producer', 'line', now, { target: v.userId, detail: { helpRequest: v.id } });
+    ctx.say(ctx.t('officers:help.replySent', { name: v.name }), menuChoices(ctx));
+  }
+}
+
+function clearDraft(ctx: BotContext) {
+  if (!ctx.session.data) return;
+  const { [REPLY_KEY]: _drop, ...rest } = ctx.session.data as Record<string, unknown>;
+  ctx.session.data = rest;
+}
+
+export function menuChoices(ctx: BotContext): Choice[] {
+  const c = (a: string, key: string): Choice => ({ label: ctx.t(key), data: encodeData({ cmd: 'ofc', a }) });
+  return [c('stats', 'officers:menu.stats'), c('help', 'officers:menu.help'), c('dashboard', 'officers:menu.dashboard')];
+}
+
+export async function langOf(models: Models, userId: string): Promise<Lang> {
+  const s = await models.Session.findById(userId, { lang: 1 }).lean();
+  return s?.lang === 'en' ? 'en' : 'th';
+}
