@@ -62,6 +62,17 @@ export interface Fault {
   delayMs?: number;
   /** How many matching requests this fault applies to. Default 1; Infinity for "until reset". */
   times?: number;
+  /**
+   * Drop the connection instead of answering: 'before' serving (nothing sent, like a reset on the
+   * way in), or 'after' serving (LINE accepted it, but the answer is lost on the way back).
+   * Recorded with status 0.
+   */
+  drop?: 'before' | 'after';
+  /**
+   * Applies to each matching request with this probability (0–1) instead of to the next ones;
+   * `times` then counts only the requests it hit. For fault-mode benchmarks.
+   */
+  probability?: number;
 }
 
 export interface FakeLineProfile {
@@ -360,6 +371,11 @@ export class FakeLine extends EventEmitter {
     const fault = this.takeFault(incoming.method, incoming.path);
     if (fault?.delayMs) await this.sleep(fault.delayMs);
     if (this.closed) return;
+    if (fault?.drop === 'before') {
+      this.record(incoming, { status: 0 });
+      req.socket.destroy();
+      return;
+    }
     if (fault?.status !== undefined) {
       reply = {
         status: fault.status,
@@ -368,6 +384,11 @@ export class FakeLine extends EventEmitter {
       };
     }
     reply ??= this.authenticate(incoming) ?? incoming.bodyError ?? this.route(incoming);
+    if (fault?.drop === 'after') {
+      this.record(incoming, { ...reply, status: 0 });
+      req.socket.destroy();
+      return;
+    }
     this.respond(res, incoming, reply);
   }
 
@@ -407,6 +428,7 @@ export class FakeLine extends EventEmitter {
   private takeFault(method: string, urlPath: string): Fault | undefined {
     const idx = this.faults.findIndex((f) => {
       if (f.method && f.method.toUpperCase() !== method) return false;
+      if (f.probability !== undefined && Math.random() >= f.probability) return false;
       if (f.path === undefined) return true;
       if (typeof f.path === 'string') return f.path === urlPath;
       f.path.lastIndex = 0;
@@ -620,7 +642,7 @@ export class FakeLine extends EventEmitter {
     return sentMessages;
   }
 
-  private respond(res: ServerResponse, inc: Incoming, reply: Reply): void {
+  private record(inc: Incoming, reply: Reply): RecordedRequest {
     const record: RecordedRequest = {
       method: inc.method,
       path: inc.path,
@@ -633,6 +655,11 @@ export class FakeLine extends EventEmitter {
     this.requests.push(record);
     if (this.requests.length > this.historyLimit) this.requests.splice(0, this.requests.length - this.historyLimit);
     this.emit('request', record);
+    return record;
+  }
+
+  private respond(res: ServerResponse, inc: Incoming, reply: Reply): void {
+    this.record(inc, reply);
     if (res.destroyed || this.closed) return;
     const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {

@@ -15,6 +15,9 @@ import { Inbox } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
 import { LineGateway } from '../line/gateway.js';
+import { OutboxDrainer } from '../outbox/drainer.js';
+import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
+import { promotionNotifier } from '../features/training/promotion-notice.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { FlowEngine } from '../flows/engine.js';
 import { loadFlows } from '../flows/loader.js';
@@ -38,6 +41,10 @@ export interface Runtime {
   models: Models;
   translator: Translator;
   gateway: LineGateway;
+  outbox: Outbox;
+  drainer: OutboxDrainer;
+  /** Called for every outbox item that settled (sent, failed, unknown): campaigns add theirs here. */
+  onOutboxSettled(hook: (doc: OutboxDoc) => Promise<void>): void;
   sessions: SessionStore;
   inbox: Inbox;
   processor: InboxProcessor;
@@ -61,6 +68,8 @@ export interface RuntimeOptions {
   mongoUri: string;
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Outbox drainer overrides (tests: quicker retries and polls). */
+  outbox?: { baseDelayMs?: number; pollMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
 }
@@ -83,15 +92,28 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   });
   const sessions = new SessionStore(models, config.SESSION_IDLE_DAYS);
+  const drainer = new OutboxDrainer({
+    models,
+    gateway,
+    logger,
+    baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
+    pollMs: opts.outbox?.pollMs ?? 1_000,
+    onSettled: async (doc) => {
+      for (const hook of settledHooks) await hook(doc);
+    },
+  });
+  const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
+  const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
   const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
   const inbox = new Inbox(models, ingest);
-  const services: BotServices = { gateway, translator, sessions, logger, now: () => new Date() };
+  const services: BotServices = { gateway, outbox, drainer, translator, sessions, logger, now: () => new Date() };
 
   const sealer = new Sealer(encryptionKey(config, logger));
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
   const trainings = new TrainingService(models);
-  const featureDeps = { models, producers, sealer, progress, trainings, sessions };
+  const notifyPromoted = promotionNotifier({ outbox, sessions, translator });
+  const featureDeps = { models, producers, sealer, progress, trainings, sessions, notifyPromoted };
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
@@ -129,6 +151,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     models,
     translator,
     gateway,
+    outbox,
+    drainer,
+    onOutboxSettled: (hook) => void settledHooks.push(hook),
     sessions,
     inbox,
     processor,
@@ -143,6 +168,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     publicBaseUrl,
     async close() {
       await processor.stop();
+      await drainer.stop();
       await db.close();
     },
   };

@@ -46,6 +46,7 @@ export function createWebApp(rt: Runtime): WebApp {
   return {
     app,
     startSweeper() {
+      rt.drainer.start();
       void sweep();
       sweeper = setInterval(() => void sweep(), rt.config.INBOX_SWEEP_SECONDS * 1_000);
       sweeper.unref();

@@ -21,6 +21,8 @@ export function startWorker(rt: Runtime, jobs: readonly Job[]): Worker {
   const leases = new UserLocks(rt.models, newOwnerId(), 10 * 60_000);
   const running = new Set<Promise<unknown>>();
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  // Workers deliver the outbox too (campaigns, reminders), also when no web process runs.
+  rt.drainer.start();
 
   const execute = async (job: Job, firedAt: Date) => {
     const started = Date.now();

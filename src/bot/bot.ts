@@ -1,4 +1,5 @@
 import { userRef } from '../core/logger.js';
+import { deliverAnswer } from '../outbox/answer.js';
 import type { EventContext, EventHandler, HandleOutcome } from '../inbox/processor.js';
 import { BotContext, compose, type BotServices, type Middleware } from './context.js';
 
@@ -32,13 +33,14 @@ export function createEventHandler(services: BotServices, middleware: readonly M
     if (ctx.outbox.length > 0) {
       const replyToken = 'replyToken' in event ? (event.replyToken as string | undefined) : undefined;
       try {
-        await services.gateway.send(
-          { userId, replyToken, tokenReceivedAt: meta.receivedAt.getTime() },
+        await deliverAnswer(
+          services,
+          { userId, eventId: meta.eventId, replyToken, tokenReceivedAt: meta.receivedAt.getTime() },
           ctx.outbox,
         );
       } catch (err) {
-        // Progress is saved; a failed delivery is recorded by the gateway and must not replay the event.
-        services.logger.warn({ user: userRef(userId), err: (err as Error).message }, 'answer not delivered');
+        // Progress is saved; what reached the outbox is delivered by the drainer. Must not replay the event.
+        services.logger.warn({ user: userRef(userId), err: (err as Error).message }, 'answer not recorded for delivery');
       }
     }
     return 'done';

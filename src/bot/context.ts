@@ -1,6 +1,8 @@
 import type { Logger } from '../core/logger.js';
 import type { Lang, Translator } from '../core/i18n.js';
 import type { LineGateway } from '../line/gateway.js';
+import type { OutboxDrainer } from '../outbox/drainer.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { LineEvent } from '../inbox/inbox.js';
 import type { Session, SessionStore } from '../sessions/session-store.js';
 import { text, withQuickReplies, type Choice, type Message } from './messages.js';
@@ -8,6 +10,9 @@ import { text, withQuickReplies, type Choice, type Message } from './messages.js
 /** Shared services every handler may use. */
 export interface BotServices {
   gateway: LineGateway;
+  /** Every send outside the immediate reply is written here first (see src/outbox). */
+  outbox: Outbox;
+  drainer: OutboxDrainer;
   translator: Translator;
   sessions: SessionStore;
   logger: Logger;

@@ -24,6 +24,8 @@ export interface FeatureDeps {
   progress?: ProgressStore;
   trainings?: TrainingService;
   sessions?: SessionStore;
+  /** Tells people promoted from a waiting list (the runtime sends it through the outbox). */
+  notifyPromoted?: TrainingDeps['notifyPromoted'];
 }
 
 /** The training feature's dependencies, shared by its flow actions and its card buttons. */
@@ -32,6 +34,7 @@ export function trainingDeps(deps: FeatureDeps): TrainingDeps {
     trainings: deps.trainings ?? new TrainingService(deps.models),
     producers: deps.producers,
     sessions: deps.sessions ?? new SessionStore(deps.models, 60),
+    ...(deps.notifyPromoted ? { notifyPromoted: deps.notifyPromoted } : {}),
   };
 }
 

@@ -5,6 +5,8 @@ import type { Inbox, LineEvent } from './inbox.js';
 import type { UserLocks } from './user-lock.js';
 
 export interface EventContext {
+  /** The event's id in the inbox (LINE's webhookEventId): effects are keyed by it. */
+  eventId: string;
   receivedAt: Date;
   redelivery: boolean;
 }
@@ -142,7 +144,7 @@ export class InboxProcessor {
       await inbox.finish(doc, 'ignored');
       return;
     }
-    const meta = { receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery) };
+    const meta = { eventId: doc._id, receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery) };
     for (let attempt = (doc.attempts ?? 0) + 1; ; attempt++) {
       try {
         const outcome = await handler(event, meta);

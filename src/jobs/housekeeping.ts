@@ -18,6 +18,15 @@ export const housekeepingJobs: Job[] = [
     },
   },
   {
+    // Settled outbox items are kept a while for operators and metrics, then forgotten.
+    name: 'purge-outbox',
+    schedule: '25 3 * * *',
+    async run(rt, firedAt) {
+      const before = new Date(firedAt.getTime() - rt.config.INBOX_RETENTION_DAYS * 86_400_000);
+      return { deleted: await rt.outbox.purgeSettled(before) };
+    },
+  },
+  {
     name: 'expire-sessions',
     schedule: '5 * * * *',
     async run(rt, firedAt) {

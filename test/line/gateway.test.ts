@@ -36,38 +36,56 @@ beforeEach(() => {
 const msgs = (n: number) => Array.from({ length: n }, (_, i) => text(`message ${i + 1}`));
 const paths = () => fake.requests.map((r) => r.path);
 
-describe('LineGateway.send', () => {
-  it('when the reply token is fresh, then it replies', async () => {
+describe('LineGateway.reply', () => {
+  it('when the reply token is valid, then it replies once', async () => {
     fake.registerReplyToken('tok1', 'U1');
-    const r = await gw.send({ userId: 'U1', replyToken: 'tok1', tokenReceivedAt: now }, msgs(2));
-    expect(r).toEqual({ replied: 2, pushed: 0 });
+    const r = await gw.reply('tok1', msgs(2));
+    expect(r).toEqual({ outcome: 'sent', attempts: 1 });
     expect(paths()).toEqual(['/v2/bot/message/reply']);
   });
 
-  it('when the token is older than the reply window, then it pushes instead', async () => {
-    fake.registerReplyToken('tok2', 'U1');
-    const r = await gw.send({ userId: 'U1', replyToken: 'tok2', tokenReceivedAt: now - 55_000 }, msgs(1));
-    expect(r).toEqual({ replied: 0, pushed: 1 });
-    expect(paths()).toEqual(['/v2/bot/message/push']);
+  it('when the token is older than the reply window, then it is not fresh', () => {
+    expect(gw.isFresh(now - 55_000)).toBe(false);
+    expect(gw.isFresh(now - 1_000)).toBe(true);
   });
 
-  it('when there are 12 messages, then one reply of 5 and pushes of 5 and 2, in order', async () => {
-    fake.registerReplyToken('tok3', 'U1');
-    await gw.send({ userId: 'U1', replyToken: 'tok3', tokenReceivedAt: now }, msgs(12));
-    expect(paths()).toEqual(['/v2/bot/message/reply', '/v2/bot/message/push', '/v2/bot/message/push']);
-    expect(fake.sent('U1').map((s) => s.message.text)).toEqual(msgs(12).map((m) => (m as { text: string }).text));
+  it('when LINE rejects a token never used, then the outcome is refused and nothing was sent', async () => {
+    const r = await gw.reply('never-registered', msgs(1));
+    expect(r.outcome).toBe('refused');
+    expect(fake.sent('U1')).toHaveLength(0);
   });
 
-  it('when LINE rejects the reply token, then the answer is pushed', async () => {
-    const r = await gw.send({ userId: 'U1', replyToken: 'never-registered', tokenReceivedAt: now }, msgs(1));
-    expect(r.pushed).toBe(1);
+  it('when the reply is slower than the timeout, then it is aborted, tried again with the token, and delivered once', async () => {
+    fake.registerReplyToken('tok-slow', 'U1');
+    fake.fail({ path: '/v2/bot/message/reply', delayMs: 600 });
+    const started = Date.now();
+    const r = await gw.reply('tok-slow', msgs(1));
+    expect(Date.now() - started).toBeLessThan(600); // really aborted at 300 ms, not waited out
+    expect(r.outcome).toBe('sent');
+    await new Promise((res) => setTimeout(res, 700)); // the held request is served late: token used
+    expect(fake.sent('U1')).toHaveLength(1);
+  });
+
+  it('when LINE accepts the reply but the answer is lost, then the outcome is unknown and it is not sent again', async () => {
+    fake.registerReplyToken('tok-lost', 'U1');
+    fake.fail({ path: '/v2/bot/message/reply', drop: 'after' });
+    const r = await gw.reply('tok-lost', msgs(1));
+    expect(r.outcome).toBe('unknown');
+    expect(fake.sent('U1')).toHaveLength(1);
+  });
+
+  it('when LINE answers 500 to a reply, then the token is tried again and the reply lands once', async () => {
+    fake.registerReplyToken('tok-500', 'U1');
+    fake.fail({ path: '/v2/bot/message/reply', status: 500 });
+    const r = await gw.reply('tok-500', msgs(1));
+    expect(r).toEqual({ outcome: 'sent', attempts: 2 });
     expect(fake.sent('U1')).toHaveLength(1);
   });
 
   it('when a quick-reply label is over 20 characters, then nothing is sent and the error names it', async () => {
     const bad = text('pick', [{ label: 'x'.repeat(21), data: 'a=1' }]);
-    await expect(gw.send({ userId: 'U1' }, [bad])).rejects.toThrow(LinePayloadError);
-    await expect(gw.send({ userId: 'U1' }, [bad])).rejects.toThrow(/quickReply\.items\[0\]\.action\.label: 21/);
+    await expect(gw.reply('t', [bad])).rejects.toThrow(LinePayloadError);
+    await expect(gw.push('U1', [bad])).rejects.toThrow(/quickReply\.items\[0\]\.action\.label: 21/);
     expect(fake.requests).toHaveLength(0);
   });
 

@@ -20,7 +20,7 @@ export interface TestBot {
   config: Config;
   /** POSTs a correctly signed webhook carrying these events. */
   deliver(events: readonly webhook.Event[]): Promise<request.Response>;
-  /** Waits until every stored event has been processed. */
+  /** Waits until every stored event has been processed and the outbox items due are sent. */
   settle(): Promise<void>;
   user(userId?: string, profile?: { language?: string; displayName?: string }): ChatUser;
   close(): Promise<void>;
@@ -47,7 +47,7 @@ export async function startTestBot(label: string, env: Record<string, string> = 
     ...env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, flowsDir: opts.flowsDir });
+  const rt = await createRuntime({ config, logger, mongoUri: db.uri, gateway: { baseDelayMs: 10 }, outbox: { baseDelayMs: 20, pollMs: 100 }, flowsDir: opts.flowsDir });
   const web = createWebApp(rt);
   const bot: TestBot = {
     fake,
@@ -68,7 +68,11 @@ export async function startTestBot(label: string, env: Record<string, string> = 
         .set('x-line-signature', signature)
         .send(body);
     },
-    settle: () => rt.processor.idle(),
+    async settle() {
+      await rt.processor.idle();
+      // Pushes recorded by the handlers (promotion notices) that are due go out now.
+      await rt.drainer.drainOnce();
+    },
     user(userId, profile) {
       const id = userId ?? `U${(++userSeq).toString(16).padStart(32, '0')}`;
       if (profile) fake.setProfile(id, profile);

@@ -99,6 +99,39 @@ const deliveryFailureSchema = new Schema(
 );
 deliveryFailureSchema.index({ at: -1 });
 
+// Outbox: every message sent outside the immediate reply (pushes, fall-backs after a refused reply
+// token, promotion notices, campaigns), written before it is sent. `_id` is derived from the cause
+// ("evt:<webhookEventId>:push:<i>", "promo:<trainingId>:<signupId>:<ms>", "campaign:<id>:batch:<n>")
+// so a repeat of the cause finds the same document; `retryKey` is derived from `_id`, so a re-send
+// after a crash or a lost answer gets LINE's 409 instead of a second message. The drainer
+// (src/outbox/drainer.ts) delivers it; `status` says how it ended.
+const outboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['push', 'multicast'] },
+    to: { type: [String], required: true },
+    messages: { type: [Schema.Types.Mixed], required: true },
+    retryKey: { type: String, required: true },
+    status: { type: String, required: true, enum: ['pending', 'sent', 'failed', 'unknown'] },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    notBefore: { type: Date },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+    lastError: { type: String },
+    failure: {
+      type: new Schema(
+        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable'] }, status: Number, reason: String },
+        { _id: false },
+      ),
+    },
+    cause: { type: new Schema({ type: { type: String, required: true }, id: { type: String, required: true } }, { _id: false }), required: true },
+  },
+  { collection: 'outbox', versionKey: false },
+);
+outboxSchema.index({ status: 1, nextAttemptAt: 1 });
+outboxSchema.index({ 'cause.type': 1, 'cause.id': 1 });
+
 // Checklist journeys (TikTok Shop, Lazada): per user and journey, each step's answer and time.
 const journeyProgressSchema = new Schema(
   {
@@ -286,6 +319,7 @@ export type InboxEventDoc = InferSchemaType<typeof inboxEventSchema>;
 export type UserLockDoc = InferSchemaType<typeof userLockSchema>;
 export type SessionDoc = InferSchemaType<typeof sessionSchema>;
 export type DeliveryFailureDoc = InferSchemaType<typeof deliveryFailureSchema>;
+export type OutboxSchemaDoc = InferSchemaType<typeof outboxSchema>;
 
 export const schemas = {
   InboxEvent: inboxEventSchema,
@@ -293,6 +327,7 @@ export const schemas = {
   UserLock: userLockSchema,
   Session: sessionSchema,
   DeliveryFailure: deliveryFailureSchema,
+  Outbox: outboxSchema,
   JourneyProgress: journeyProgressSchema,
   HelpRequest: helpRequestSchema,
   Producer: producerSchema,
@@ -314,6 +349,7 @@ export function createModels(conn: Connection) {
     UserLock: conn.model('UserLock', userLockSchema),
     Session: conn.model('Session', sessionSchema),
     DeliveryFailure: conn.model('DeliveryFailure', deliveryFailureSchema),
+    Outbox: conn.model('Outbox', outboxSchema),
     JourneyProgress: conn.model('JourneyProgress', journeyProgressSchema),
     HelpRequest: conn.model('HelpRequest', helpRequestSchema),
     Producer: conn.model('Producer', producerSchema),

@@ -1,5 +1,4 @@
 import type { Middleware, BotContext } from '../../bot/context.js';
-import { userRef } from '../../core/logger.js';
 import type { FlowAction } from '../../flows/registry.js';
 import type { SessionStore } from '../../sessions/session-store.js';
 import type { ProducerStore } from '../producers/producer-store.js';
@@ -9,18 +8,19 @@ import {
   confirmPickMessage,
   mySignupsCarousel,
   parseTrainingData,
-  promotedMessage,
   signUpResultMessage,
   trainingCarousel,
   trainingData,
   type CardContext,
 } from './cards.js';
-import type { TrainingService } from './training-service.js';
+import type { Promotion, TrainingService } from './training-service.js';
 
 export interface TrainingDeps {
   trainings: TrainingService;
   producers: ProducerStore;
   sessions: SessionStore;
+  /** Tells a person promoted from the waiting list (through the outbox, see promotion-notice.ts). */
+  notifyPromoted?: (p: Promotion) => Promise<void>;
 }
 
 const cardContext = (ctx: BotContext): CardContext => ({ lang: ctx.lang, t: (k, p) => ctx.t(k, p) });
@@ -74,7 +74,7 @@ export function trainingButtons(deps: TrainingDeps): Middleware {
           { waitIfFull: parsed.op === 'wait' },
         );
         ctx.reply(signUpResultMessage(result, cc));
-        if (result.promoted) await notifyPromoted(ctx, deps, result.promoted.userId, result.promoted);
+        if (result.promoted) await deps.notifyPromoted?.(result.promoted);
         return;
       }
       case 'cancel': {
@@ -85,23 +85,11 @@ export function trainingButtons(deps: TrainingDeps): Middleware {
       case 'cancel_yes': {
         const result = await deps.trainings.cancel({ trainingId: id, userId: ctx.userId, now });
         ctx.reply(cancelResultMessage(result, cc));
-        if (result.kind === 'cancelled' && result.promoted) await notifyPromoted(ctx, deps, result.promoted.userId, result.promoted);
+        if (result.kind === 'cancelled' && result.promoted) await deps.notifyPromoted?.(result.promoted);
         return;
       }
     }
   };
-}
-
-/** Tells the first person waiting that they now have a seat, in their own language, by push. */
-async function notifyPromoted(ctx: BotContext, deps: TrainingDeps, userId: string, promoted: Parameters<typeof promotedMessage>[0]): Promise<void> {
-  const session = await deps.sessions.read(userId);
-  if (!session.reachable) return;
-  const t = (k: string, p?: Record<string, unknown>) => ctx.services.translator.t(session.lang, k, p);
-  try {
-    await ctx.services.gateway.push(userId, [promotedMessage(promoted, { lang: session.lang, t })]);
-  } catch (err) {
-    ctx.services.logger.warn({ user: userRef(userId), err: (err as Error).message }, 'promotion notice not delivered');
-  }
 }
 
 /** Flow actions: the training journeys' entry points (flows/training.yaml, flows/my-trainings.yaml). */
@@ -119,7 +107,12 @@ export function trainingActions(deps: TrainingDeps): Record<string, FlowAction> 
 export function trainingEraser(deps: TrainingDeps) {
   return async (userId: string, now: Date): Promise<string | undefined> => {
     const mine = await deps.trainings.mySignups(userId, now);
-    for (const s of mine) if (s.canCancel) await deps.trainings.cancel({ trainingId: s.training.id, userId, now });
+    for (const s of mine) {
+      if (!s.canCancel) continue;
+      const r = await deps.trainings.cancel({ trainingId: s.training.id, userId, now });
+      // The seat this person gave up went to someone waiting: they must hear about it.
+      if (r.kind === 'cancelled' && r.promoted) await deps.notifyPromoted?.(r.promoted);
+    }
     const removed = await deps.trainings.forget(userId);
     return removed > 0 ? 'training_signups' : undefined;
   };

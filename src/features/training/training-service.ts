@@ -63,6 +63,9 @@ export interface UpcomingTraining extends TrainingView {
 export interface Promotion {
   userId: string;
   trainingId: string;
+  /** The promoted sign-up and when it was promoted: together they key the notice (outbox _id). */
+  signupId: string;
+  promotedAt: Date;
   producerId?: string;
   training: TrainingView;
 }
@@ -467,6 +470,8 @@ export class TrainingService {
           return {
             userId: next,
             trainingId: String(id),
+            signupId: String(s._id),
+            promotedAt: s.promotedAt ?? now,
             ...(s.producerId ? { producerId: s.producerId } : {}),
             training: toView(after),
           };
