@@ -104,6 +104,11 @@ export interface FakeLineStartOptions {
    * long-running use such as local mode. Default: keep everything (tests assert on it all).
    */
   historyLimit?: number;
+  /**
+   * Requests per second accepted per endpoint, as LINE enforces them (multicast 200/s by default;
+   * over it: 429 rate limited with `Retry-After: 1`). 0 turns a limit off.
+   */
+  rateLimits?: { multicast?: number; push?: number };
 }
 
 const DEFAULT_REPLY_TOKEN_TTL_MS = 60_000;
@@ -197,6 +202,10 @@ export class FakeLine extends EventEmitter {
   private readonly replyTokenTtlMs: number;
   private readonly maxBodyBytes: number;
   private readonly historyLimit: number;
+  private readonly rateLimits: { multicast: number; push: number };
+  private readonly windows = new Map<string, number[]>();
+  /** Requests refused for going over the rate limit (429), by endpoint. */
+  readonly rateLimited = { multicast: 0, push: 0 };
   private readonly profiles = new Map<string, FakeLineProfile>();
   private readonly knownUsers = new Set<string>();
   private replyTokens = new Map<string, ReplyTokenEntry>();
@@ -245,6 +254,22 @@ export class FakeLine extends EventEmitter {
     this.replyTokenTtlMs = opts.replyTokenTtlMs ?? DEFAULT_REPLY_TOKEN_TTL_MS;
     this.maxBodyBytes = opts.maxBodyBytes ?? 2 * 1024 * 1024;
     this.historyLimit = opts.historyLimit ?? Infinity;
+    this.rateLimits = { multicast: opts.rateLimits?.multicast ?? 200, push: opts.rateLimits?.push ?? 2_000 };
+  }
+
+  /** Sliding one-second window per endpoint: true when this request goes over the limit. */
+  private overRateLimit(via: 'multicast' | 'push'): boolean {
+    const limit = this.rateLimits[via];
+    if (!limit) return false;
+    const now = Date.now();
+    const w = (this.windows.get(via) ?? []).filter((t) => now - t < 1_000);
+    this.windows.set(via, w);
+    if (w.length >= limit) {
+      this.rateLimited[via]++;
+      return true;
+    }
+    w.push(now);
+    return false;
   }
 
   // ---------------------------------------------------------------- test-facing API
@@ -571,6 +596,9 @@ export class FakeLine extends EventEmitter {
   }
 
   private handleSend(inc: Incoming, via: SendVia): Reply {
+    if ((via === 'multicast' || via === 'push') && this.overRateLimit(via)) {
+      return { status: 429, headers: { 'retry-after': '1' }, body: { message: LINE_ERRORS.rateLimited } };
+    }
     const retryKey = inc.headers['x-line-retry-key'];
     if (retryKey !== undefined) {
       if (!UUID_RE.test(retryKey)) return { status: 400, body: { message: LINE_ERRORS.retryKeyInvalid } };

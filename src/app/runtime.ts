@@ -25,7 +25,7 @@ import { ProgressStore } from '../flows/progress.js';
 import { officerHandler } from '../features/officer/officer.js';
 import { journeysOf, type Journey } from '../features/officers/journeys.js';
 import { officerLine } from '../features/officers/line-menu.js';
-import { gatewayPusher, type Pusher } from '../features/officers/notify.js';
+import { outboxPusher, type Pusher } from '../features/officers/notify.js';
 import { OfficerService } from '../features/officers/officer-service.js';
 import { helpRouter } from '../features/officers/routing.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
@@ -119,7 +119,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
   const officers = new OfficerService(models);
   const journeys = journeysOf(loaded);
-  const pusher = gatewayPusher(gateway);
+  const pusher = outboxPusher(outbox);
   const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const engine = new FlowEngine({
     loaded,

@@ -54,6 +54,14 @@ const schema = z.object({
   INBOX_SWEEP_SECONDS: intIn(1, 3600).default(15),
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
+  // Bangkok time; no campaign notice or reminder is sent inside them ("off" to send any time).
+  QUIET_HOURS: z
+    .string()
+    .trim()
+    .default('21:00-08:00')
+    .refine((v) => v === 'off' || /^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d$/.test(v), 'QUIET_HOURS must be HH:MM-HH:MM (Bangkok time) or off'),
+  // Share of LINE's per-channel rate limits this process takes (processes share the channel).
+  LINE_RATE_LIMIT_SHARE: z.coerce.number().gt(0).max(1).default(1),
   // 32 random bytes, base64 (`openssl rand -base64 32`). Encrypts national ID numbers at rest.
   DATA_ENCRYPTION_KEY: optionalNonEmpty.refine(
     (v) => v === undefined || Buffer.from(v, 'base64').length === 32,

@@ -1,4 +1,5 @@
 import type { Runtime } from '../app/runtime.js';
+import { JobRuns } from './job-runs.js';
 
 /** A scheduled job: a cron pattern in Asia/Bangkok time and what to run. */
 export interface Job {
@@ -31,6 +32,15 @@ export const housekeepingJobs: Job[] = [
     schedule: '5 * * * *',
     async run(rt, firedAt) {
       return { cleared: await rt.sessions.clearExpired(firedAt) };
+    },
+  },
+  {
+    // The job-run record is for operators and for claiming ticks; a month of it is plenty.
+    name: 'purge-job-runs',
+    schedule: '25 3 * * *',
+    async run(rt, firedAt) {
+      const runs = new JobRuns(rt.models, 'housekeeping', 0);
+      return { deleted: await runs.purge(new Date(firedAt.getTime() - 30 * 86_400_000)) };
     },
   },
 ];

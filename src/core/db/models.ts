@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type InferSchemaType } from 'mongoose';
 import { createTrainingModels } from './schemas/training.js';
+import { createCampaignModels } from './schemas/campaigns.js';
 
 /**
  * Every collection of the bot, declared in one place with its indexes.
@@ -84,6 +85,9 @@ const sessionSchema = new Schema(
 );
 sessionSchema.index({ expiresAt: 1 });
 sessionSchema.index({ reachable: 1 });
+// Segments: the (few) English speakers and last activity.
+sessionSchema.index({ lang: 1 });
+sessionSchema.index({ lastEventAt: 1 });
 
 // Messages that could not be delivered (quota exhausted, LINE down past retries), for operators.
 const deliveryFailureSchema = new Schema(
@@ -211,6 +215,9 @@ const producerSchema = new Schema(
 producerSchema.index({ userId: 1 }, { unique: true });
 producerSchema.index({ 'address.province.code': 1, 'address.district.code': 1 });
 producerSchema.index({ nationalIdLookup: 1 });
+// Segments (src/features/campaigns/segment.ts): consent first, then the usual filters.
+producerSchema.index({ 'consents.notices': 1, 'address.province.code': 1, category: 1 });
+producerSchema.index({ 'consents.notices': 1, userId: 1 });
 
 // Every consent given or withdrawn, append-only: who, purpose, decision, when, which notice.
 const consentEventSchema = new Schema(
@@ -361,6 +368,7 @@ export function createModels(conn: Connection) {
     OfficerSession: conn.model('OfficerSession', officerSessionSchema),
     Audit: conn.model('Audit', auditSchema),
     ...createTrainingModels(conn),
+    ...createCampaignModels(conn),
   };
 }
 

@@ -1,18 +1,19 @@
-import type { LineGateway, Message } from '../../line/gateway.js';
+import type { Message } from '../../line/gateway.js';
+import { pushItems, type Outbox } from '../../outbox/outbox.js';
 
 /**
- * Pushes a feature sends outside the reply to an event (to an officer, to a producer an officer
- * answers). Each carries a key derived from its cause, so a retry of the same cause can be
- * recognised. Until the outbox (src/outbox/) is on this branch, it pushes through the gateway.
+ * Pushes a feature sends outside the reply to an event (a help request to its officer, an
+ * officer's answer to a producer). Recorded in the outbox before they are sent, under a key
+ * derived from the cause, so a repeated cause never sends twice.
  */
 export interface Pusher {
   push(key: string, to: string, messages: Message[]): Promise<void>;
 }
 
-export function gatewayPusher(gateway: LineGateway): Pusher {
+export function outboxPusher(outbox: Outbox): Pusher {
   return {
-    async push(_key, to, messages) {
-      await gateway.push(to, messages);
+    async push(key, to, messages) {
+      await outbox.enqueue(pushItems(key, to, messages, { type: 'officers', id: key }));
     },
   };
 }
