@@ -28,6 +28,9 @@ import { officerLine } from '../features/officers/line-menu.js';
 import { outboxPusher, type Pusher } from '../features/officers/notify.js';
 import { OfficerService } from '../features/officers/officer-service.js';
 import { helpRouter } from '../features/officers/routing.js';
+import { OfficerReminders } from '../features/officers/reminders.js';
+import { CampaignService } from '../features/campaigns/campaign-service.js';
+import { Segments } from '../features/campaigns/segment.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
@@ -54,6 +57,8 @@ export interface Runtime {
   trainings: TrainingService;
   sealer: Sealer;
   officers: OfficerService;
+  campaigns: CampaignService;
+  reminders: OfficerReminders;
   /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
   journeys: Journey[];
   pusher: Pusher;
@@ -120,6 +125,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const officers = new OfficerService(models);
   const journeys = journeysOf(loaded);
   const pusher = outboxPusher(outbox);
+  const segments = new Segments(models);
+  const campaigns = new CampaignService({
+    models,
+    segments,
+    outbox,
+    translator,
+    // LINE's quota endpoint is not wired yet; previews show "unknown" rather than a guess.
+    quota: { quota: () => Promise.reject(new Error('quota not available')) },
+  });
+  const reminders = new OfficerReminders({ models, segments, campaigns, officers, translator });
   const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const engine = new FlowEngine({
     loaded,
@@ -131,7 +146,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
-    officerLine({ models, officers, translator, journeys, pusher, publicBaseUrl }),
+    officerLine({ models, officers, translator, journeys, pusher, publicBaseUrl, reminders }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     fallbackHelp(menu),
@@ -163,6 +178,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     trainings,
     sealer,
     officers,
+    campaigns,
+    reminders,
     journeys,
     pusher,
     publicBaseUrl,

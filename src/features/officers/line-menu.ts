@@ -8,6 +8,8 @@ import { helpRequestCards } from './line-cards.js';
 import type { Journey } from './journeys.js';
 import type { Pusher } from './notify.js';
 import { scopeOf, SIGNIN_TTL_MS, type Officer, type OfficerService } from './officer-service.js';
+import { isPreset, REMINDER_PRESETS, type OfficerReminders } from './reminders.js';
+import { randomSecret } from './secrets.js';
 import { ScopeError, type Scope } from './scope.js';
 import { areaStats } from './stats.js';
 
@@ -19,7 +21,18 @@ export interface OfficerLineDeps {
   pusher: Pusher;
   /** Origin the dashboard is served from (sign-in links). */
   publicBaseUrl: string;
+  reminders: OfficerReminders;
 }
+
+/** A reminder shown with its count, waiting for "confirm": only this button (nonce) sends it. */
+interface PendingReminder {
+  nonce: string;
+  preset: string;
+  district?: string;
+  at: string;
+}
+const REMIND_KEY = 'officerRemind';
+const REMIND_WINDOW_MS = 15 * 60_000;
 
 /** Session scratch while an officer types a reply to a producer. */
 interface ReplyDraft {
@@ -100,6 +113,10 @@ export function officerLine(deps: OfficerLineDeps): Middleware {
           clearDraft(ctx);
           ctx.say(ctx.t('officers:help.replyCancelled'), menuChoices(ctx));
           return;
+        case 'remind':
+          return await remind(ctx, scope, pb ?? {}, now);
+        case 'remindgo':
+          return await remindGo(ctx, scope, pb ?? {}, now);
         case 'dashboard': {
           const secret = await deps.officers.newSignin(officer._id, now);
           await deps.officers.audit(officer._id, 'request_signin_link', 'line', now);
@@ -149,6 +166,57 @@ export function officerLine(deps: OfficerLineDeps): Middleware {
     ctx.offer(menuChoices(ctx));
   }
 
+  async function remind(ctx: BotContext, scope: Scope, pb: Record<string, string>, now: Date) {
+    const preset = pb['p'];
+    if (!isPreset(preset)) {
+      ctx.say(
+        ctx.t('officers:remind.pick'),
+        [...Object.keys(REMINDER_PRESETS).map((p) => ({ label: ctx.t(`officers:remind.preset.${p}`), data: encodeData({ cmd: 'ofc', a: 'remind', p }) })), ...cancelChoice(ctx)],
+      );
+      return;
+    }
+    const place = pb['d'];
+    if (place === undefined && scope.role !== 'district') {
+      const districts = await deps.reminders.districts(scope, 10);
+      if (districts.length > 1) {
+        ctx.say(ctx.t('officers:remind.where'), [
+          { label: ctx.t('officers:remind.wholeArea'), data: encodeData({ cmd: 'ofc', a: 'remind', p: preset, d: 'all' }) },
+          ...districts.map((d) => ({ label: (ctx.lang === 'en' ? d.nameEn : d.nameTh).slice(0, 20), data: encodeData({ cmd: 'ofc', a: 'remind', p: preset, d: d.code }) })),
+          ...cancelChoice(ctx),
+        ]);
+        return;
+      }
+    }
+    const district = place && place !== 'all' ? place : undefined;
+    const { count, cost } = await deps.reminders.preview(scope, preset, district);
+    await deps.officers.audit(scope.officerId, 'preview_campaign', 'line', now, { detail: { preset, district, count } });
+    if (count === 0) {
+      ctx.say(ctx.t('officers:remind.none'), menuChoices(ctx));
+      return;
+    }
+    const districtName = district ? (await deps.reminders.districts(scope, 1000)).find((d) => d.code === district) : undefined;
+    const placeName = districtName ? (ctx.lang === 'en' ? districtName.nameEn : districtName.nameTh) : ctx.t('officers:remind.wholeArea');
+    const nonce = randomSecret(9);
+    ctx.session.data = { ...ctx.session.data, [REMIND_KEY]: { nonce, preset, ...(district ? { district } : {}), at: now.toISOString() } satisfies PendingReminder };
+    ctx.say(ctx.t('officers:remind.preview', { n: count, cost, place: placeName }), [
+      { label: ctx.t('officers:remind.confirm'), data: encodeData({ cmd: 'ofc', a: 'remindgo', k: nonce }) },
+      ...cancelChoice(ctx),
+    ]);
+  }
+
+  async function remindGo(ctx: BotContext, scope: Scope, pb: Record<string, string>, now: Date) {
+    const pending = ctx.session.data?.[REMIND_KEY] as PendingReminder | undefined;
+    const { [REMIND_KEY]: _used, ...rest } = (ctx.session.data ?? {}) as Record<string, unknown>;
+    ctx.session.data = rest;
+    if (!pending || pending.nonce !== pb['k'] || now.getTime() - Date.parse(pending.at) > REMIND_WINDOW_MS || !isPreset(pending.preset)) {
+      ctx.say(ctx.t('officers:remind.expired'), menuChoices(ctx));
+      return;
+    }
+    const { count } = await deps.reminders.preview(scope, pending.preset, pending.district);
+    await deps.reminders.send(scope, pending.preset, pending.district, 'line', now);
+    ctx.say(ctx.t('officers:remind.sent', { n: count }), menuChoices(ctx));
+  }
+
   async function sendReply(ctx: BotContext, officer: Officer, scope: Scope, draft: ReplyDraft, body: string, now: Date) {
     clearDraft(ctx);
     if (now.getTime() - Date.parse(draft.at) > REPLY_WINDOW_MS) {
@@ -175,7 +243,11 @@ function clearDraft(ctx: BotContext) {
 
 export function menuChoices(ctx: BotContext): Choice[] {
   const c = (a: string, key: string): Choice => ({ label: ctx.t(key), data: encodeData({ cmd: 'ofc', a }) });
-  return [c('stats', 'officers:menu.stats'), c('help', 'officers:menu.help'), c('dashboard', 'officers:menu.dashboard')];
+  return [c('stats', 'officers:menu.stats'), c('help', 'officers:menu.help'), c('remind', 'officers:menu.remind'), c('dashboard', 'officers:menu.dashboard')];
+}
+
+function cancelChoice(ctx: BotContext): Choice[] {
+  return [{ label: ctx.t('officers:remind.cancel'), data: encodeData({ cmd: 'ofc', a: 'menu' }) }];
 }
 
 export async function langOf(models: Models, userId: string): Promise<Lang> {

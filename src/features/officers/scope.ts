@@ -97,3 +97,27 @@ export function narrowProducers(scope: Scope, ask: { provinceCode?: string; dist
   }
   return and.length === 1 ? and[0]! : { $and: and };
 }
+
+/** A campaign audience, as far as the scope is concerned (src/features/campaigns/segment.ts). */
+export interface PlaceSegment {
+  provinces?: string[];
+  districts?: string[];
+}
+
+/**
+ * An officer's campaign audience, confined to their area: places asked for must be inside it, and
+ * an audience naming no place gets the whole area. Admins' segments pass unchanged.
+ */
+export function scopedSegment<S extends PlaceSegment>(scope: Scope, segment: S): S {
+  if (scope.role === 'admin') return segment;
+  const provinces = segment.provinces ?? [];
+  const districts = segment.districts ?? [];
+  if (scope.role === 'province') {
+    if (provinces.some((p) => !scope.provinceCodes.includes(p))) throw new ScopeError();
+    if (districts.some((d) => !scope.provinceCodes.includes(d.slice(0, 2)))) throw new ScopeError();
+    return { ...segment, provinces: provinces.length ? provinces : [...scope.provinceCodes] };
+  }
+  if (districts.some((d) => !scope.districtCodes.includes(d))) throw new ScopeError();
+  if (provinces.some((p) => !scope.provinceCodes.includes(p))) throw new ScopeError();
+  return { ...segment, districts: districts.length ? districts : [...scope.districtCodes] };
+}

@@ -35,7 +35,7 @@ describe('officer accounts', () => {
     const a = await officer.says(`  ${code.toLowerCase().replace(/-/g, ' ')} `);
     expect(a.text).toContain('คุณสมศรี');
     expect(a.text).toContain('จังหวัดเชียงราย');
-    expect(a.choices).toEqual(['สถิติพื้นที่', 'คำขอความช่วยเหลือ', 'เปิดแดชบอร์ด']);
+    expect(a.choices).toEqual(['สถิติพื้นที่', 'คำขอความช่วยเหลือ', 'ส่งข้อความเตือน', 'เปิดแดชบอร์ด']);
     const doc = await bot.rt.models.Officer.findById(id).lean();
     expect(doc).toMatchObject({ status: 'active', role: 'province', provinceCodes: ['57'], lineUserId: officer.id });
     expect(await bot.rt.models.Audit.countDocuments({ officerId: id, action: 'link_line_account' })).toBe(1);
