@@ -34,7 +34,7 @@ import { Segments } from '../features/campaigns/segment.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
-import { TrainingService } from '../features/training/training-service.js';
+import { TrainingService, type Promotion } from '../features/training/training-service.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -57,6 +57,8 @@ export interface Runtime {
   trainings: TrainingService;
   sealer: Sealer;
   officers: OfficerService;
+  /** Tells someone moved from a waiting list to a seat (through the outbox). */
+  notifyPromoted: (p: Promotion) => Promise<void>;
   campaigns: CampaignService;
   reminders: OfficerReminders;
   /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
@@ -178,6 +180,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     trainings,
     sealer,
     officers,
+    notifyPromoted,
     campaigns,
     reminders,
     journeys,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { webhookRouter } from '../webhook/route.js';
+import { dashboardRouter, DASHBOARD_PATH } from '../dashboard/router.js';
 import type { Runtime } from './runtime.js';
 
 export interface WebApp {
@@ -28,6 +29,8 @@ export function createWebApp(rt: Runtime): WebApp {
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
     }),
   );
+
+  app.use(DASHBOARD_PATH, dashboardRouter(rt));
 
   app.get('/healthz', async (_req, res) => {
     const ok = await rt.db.ping(1_000);
