@@ -9,7 +9,7 @@
   function colour(sets, fill) {
     return sets.map(function (d, i) {
       var c = palette[i % palette.length];
-      return Object.assign({}, d, { backgroundColor: c, borderColor: c, fill: fill, tension: 0.25 });
+      return Object.assign({}, d, { backgroundColor: c, borderColor: c, fill: fill, tension: 0 });
     });
   }
   var common = { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } };

@@ -62,8 +62,9 @@ export function dashboardRouter(rt: Runtime): Router {
       'Cache-Control': 'no-store',
       'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
       'X-Content-Type-Options': 'nosniff',
-      // The sign-in secret is in the URL: never pass it on to another site.
-      'Referrer-Policy': 'no-referrer',
+      // The sign-in secret is in the URL: never pass it on to another site ("no-referrer" would
+      // also make browsers send "Origin: null" on our own forms).
+      'Referrer-Policy': 'same-origin',
       'X-Frame-Options': 'DENY',
     });
     next();
@@ -83,7 +84,7 @@ export function dashboardRouter(rt: Runtime): Router {
   const tFor = (lang: Lang) => (k: string, p?: Record<string, unknown>) => tr.t(lang, k, p);
 
   const bare = (lang: Lang, title: string, body: Raw) =>
-    html`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="stylesheet" href="${DASHBOARD_PATH}/assets/dashboard.css"></head><body><main class="narrow">${body}</main></body></html>`.html;
+    html`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${DASHBOARD_PATH}/assets/dashboard.css"></head><body><main class="narrow">${body}</main></body></html>`.html;
 
   // --- sign-in ---------------------------------------------------------------------------------
   r.get('/signin', (req, res) => {
@@ -132,7 +133,7 @@ export function dashboardRouter(rt: Runtime): Router {
         }
       })();
       if (!token || !sameString(token, s.csrf) || !originOk) {
-        await rt.officers.audit(s.officer._id, 'refused_csrf', 'web', now(), { detail: { path: req.path } });
+        await rt.officers.audit(s.officer._id, 'refused_csrf', 'web', now(), { detail: { path: req.path, origin: origin ?? null, tokenGiven: !!token } });
         res.status(403).type('html').send(bare(lang, '403', html`<p class="error">${tFor(lang)('dashboard:errors.forbidden')}</p>`));
         return;
       }
@@ -147,7 +148,7 @@ export function dashboardRouter(rt: Runtime): Router {
     const nav = (['overview', 'help', 'trainings', 'campaigns', 'producers'] as const)
       .map((k) => html`<a href="${DASHBOARD_PATH}/${k === 'overview' ? '' : k}" class="${k === active ? 'active' : ''}">${t(`dashboard:nav.${k}`)}</a>`);
     res.type('html').send(
-      html`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · ${t('dashboard:title')}</title><link rel="stylesheet" href="${DASHBOARD_PATH}/assets/dashboard.css"></head>
+      html`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · ${t('dashboard:title')}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="${DASHBOARD_PATH}/assets/dashboard.css"></head>
 <body><header><div class="brand">${t('dashboard:title')}</div><div class="who">${officer.name} · ${(lang === 'en' ? officer.areaEn : officer.areaTh) ?? ''}</div>
 <nav>${nav}<a href="?lang=${lang === 'th' ? 'en' : 'th'}" class="lang">${t('dashboard:nav.lang')}</a>
 <form method="post" action="${DASHBOARD_PATH}/signout" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="link">${t('dashboard:nav.signout')}</button></form></nav></header>
@@ -208,8 +209,8 @@ export function dashboardRouter(rt: Runtime): Router {
       html`<p>${t('dashboard:overview.area', { area: (lang === 'en' ? officer.areaEn : officer.areaTh) ?? '' })}</p>
 <div class="cards">${stages.map((st) => html`<div class="card"><div class="n">${st.value.toLocaleString('en-US')}</div><div>${st.label}</div></div>`)}</div>
 <section><h2>${t('dashboard:overview.byDistrict')}</h2><div class="chart"><canvas id="chart-district" aria-label="${t('dashboard:overview.byDistrict')}"></canvas></div>
-<table class="data"><thead><tr><th>${t('dashboard:overview.district')}</th>${stages.map((st) => html`<th>${st.label}</th>`)}</tr></thead>
-<tbody>${s.byDistrict.map((d) => html`<tr><td>${lang === 'en' ? d.nameEn : d.nameTh}</td>${stages.map((st) => html`<td>${st.of(d as unknown as typeof s)}</td>`)}</tr>`)}</tbody></table></section>
+<div class="scroll"><table class="data"><thead><tr><th>${t('dashboard:overview.district')}</th>${stages.map((st) => html`<th>${st.label}</th>`)}</tr></thead>
+<tbody>${s.byDistrict.map((d) => html`<tr><td>${lang === 'en' ? d.nameEn : d.nameTh}</td>${stages.map((st) => html`<td>${st.of(d as unknown as typeof s)}</td>`)}</tr>`)}</tbody></table></div></section>
 <section><h2>${t('dashboard:overview.overTime')}</h2><div class="chart"><canvas id="chart-time" aria-label="${t('dashboard:overview.overTime')}"></canvas></div></section>
 ${jsonScript('chart-data', chartData)}`,
     );
@@ -225,9 +226,9 @@ ${jsonScript('chart-data', chartData)}`,
       t('dashboard:nav.help'),
       open.length === 0
         ? html`<p>${t('dashboard:help.none')}</p>`
-        : html`<table class="data"><thead><tr><th>${t('dashboard:help.name')}</th><th>${t('dashboard:help.phone')}</th><th>${t('dashboard:help.district')}</th><th>${t('dashboard:help.step')}</th><th>${t('dashboard:help.since')}</th><th></th></tr></thead><tbody>
+        : html`<div class="scroll"><table class="data"><thead><tr><th>${t('dashboard:help.name')}</th><th>${t('dashboard:help.phone')}</th><th>${t('dashboard:help.district')}</th><th>${t('dashboard:help.step')}</th><th>${t('dashboard:help.since')}</th><th></th></tr></thead><tbody>
 ${open.map((v) => html`<tr><td>${v.name}</td><td><a href="tel:${v.phone}">${v.phone}</a></td><td>${lang === 'en' ? v.districtEn : v.districtTh}</td><td>${stepLabel((k, p) => tr.t(lang, k, p), rt.journeys, v)}</td><td>${bangkok(v.createdAt)}</td>
-<td><form method="post" action="${DASHBOARD_PATH}/help/${v.id}/handle">${csrfField(res)}<button type="submit">${t('dashboard:help.handled')}</button></form></td></tr>`)}</tbody></table>`,
+<td><form method="post" action="${DASHBOARD_PATH}/help/${v.id}/handle">${csrfField(res)}<button type="submit">${t('dashboard:help.handled')}</button></form></td></tr>`)}</tbody></table></div>`,
     );
   });
   r.post('/help/:id/handle', async (req, res) => {

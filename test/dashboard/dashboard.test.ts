@@ -58,7 +58,7 @@ describe('signing in', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Path=\/officer/);
-    expect(first.headers['referrer-policy']).toBe('no-referrer');
+    expect(first.headers['referrer-policy']).toBe('same-origin');
     // Single use.
     expect((await request(bot.web.app).post('/officer/signin').type('form').send({ t: secret })).status).toBe(401);
     expect(await bot.rt.models.Audit.countDocuments({ officerId: cm.id, action: 'sign_in' })).toBeGreaterThanOrEqual(2);
