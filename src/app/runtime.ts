@@ -15,6 +15,7 @@ import { Inbox } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
 import { LineGateway } from '../line/gateway.js';
+import { RichMenuApi } from '../line/rich-menu-api.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
 import { promotionNotifier } from '../features/training/promotion-notice.js';
@@ -148,7 +149,17 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
-    officerLine({ models, officers, translator, journeys, pusher, publicBaseUrl, reminders }),
+    officerLine({
+      models,
+      officers,
+      translator,
+      journeys,
+      pusher,
+      publicBaseUrl,
+      reminders,
+      logger,
+      richMenus: new RichMenuApi({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL, dataBaseURL: config.LINE_DATA_API_BASE_URL, timeoutMs: config.LINE_REQUEST_TIMEOUT_MS }),
+    }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     fallbackHelp(menu),

@@ -1,4 +1,7 @@
 import type { Models } from '../../core/db/models.js';
+import type { Logger } from '../../core/logger.js';
+import type { RichMenuApi } from '../../line/rich-menu-api.js';
+import { officerMenuId } from '../richmenu/sync.js';
 import type { Lang, Translator } from '../../core/i18n.js';
 import { compactForMatch } from '../../core/text/normalize.js';
 import type { BotContext, Middleware } from '../../bot/context.js';
@@ -22,6 +25,9 @@ export interface OfficerLineDeps {
   /** Origin the dashboard is served from (sign-in links). */
   publicBaseUrl: string;
   reminders: OfficerReminders;
+  /** To give a newly linked officer the officer rich menu (when the menus have been synced). */
+  richMenus?: RichMenuApi;
+  logger?: Logger;
 }
 
 /** A reminder shown with its count, waiting for "confirm": only this button (nonce) sends it. */
@@ -64,6 +70,7 @@ export function officerLine(deps: OfficerLineDeps): Middleware {
 
     if (typed !== undefined && deps.officers.looksLikeInvite(typed)) {
       const r = await deps.officers.redeemInvite(typed, ctx.userId, now);
+      if (r.kind === 'linked') await linkOfficerMenu(ctx.userId);
       if (r.kind === 'linked') ctx.say(ctx.t('officers:invite.linked', { name: r.officer.name, area: area(r.officer, ctx.lang) }), menuChoices(ctx));
       else if (r.kind === 'already_officer') ctx.say(ctx.t('officers:invite.already', { area: area(r.officer, ctx.lang) }), menuChoices(ctx));
       else ctx.say(ctx.t(r.kind === 'suspended' ? 'officers:invite.suspended' : 'officers:invite.invalid'));
@@ -91,6 +98,10 @@ export function officerLine(deps: OfficerLineDeps): Middleware {
     try {
       if (draft && typed !== undefined && !pb) return await sendReply(ctx, officer, scope, draft, typed, now);
       switch (isMenuWord ? 'menu' : pb?.['a']) {
+        case 'tab':
+          // A tab of the officer rich menu was switched (LINE sends a postback): nothing to say.
+          ctx.handled = true;
+          return;
         case 'menu':
           ctx.say(ctx.t('officers:menu.prompt', { area: area(officer, ctx.lang) }), menuChoices(ctx));
           return;
@@ -137,6 +148,17 @@ export function officerLine(deps: OfficerLineDeps): Middleware {
       ctx.say(ctx.t('officers:outOfScope'), menuChoices(ctx));
     }
   };
+
+  async function linkOfficerMenu(userId: string) {
+    if (!deps.richMenus) return;
+    try {
+      const id = await officerMenuId(deps.richMenus);
+      if (id) await deps.richMenus.linkUser(userId, id);
+    } catch (err) {
+      // The officer menu in LINE (typed words) works without it; `richmenu:sync` links it again.
+      deps.logger?.warn({ err: (err as Error).message }, 'could not link the officer rich menu');
+    }
+  }
 
   async function showStats(ctx: BotContext, officer: Officer, scope: Scope, now: Date) {
     const s = await areaStats(deps.models, scope, deps.journeys, now);
