@@ -61,6 +61,8 @@ export interface Runtime {
   /** Tells someone moved from a waiting list to a seat (through the outbox). */
   notifyPromoted: (p: Promotion) => Promise<void>;
   campaigns: CampaignService;
+  /** LINE's rich-menu endpoints (richmenu:sync, officer menu links). */
+  richMenus: RichMenuApi;
   reminders: OfficerReminders;
   /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
   journeys: Journey[];
@@ -128,6 +130,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const officers = new OfficerService(models);
   const journeys = journeysOf(loaded);
   const pusher = outboxPusher(outbox);
+  const richMenus = new RichMenuApi({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL, dataBaseURL: config.LINE_DATA_API_BASE_URL, timeoutMs: config.LINE_REQUEST_TIMEOUT_MS });
   const segments = new Segments(models);
   const campaigns = new CampaignService({
     models,
@@ -158,7 +161,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       publicBaseUrl,
       reminders,
       logger,
-      richMenus: new RichMenuApi({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL, dataBaseURL: config.LINE_DATA_API_BASE_URL, timeoutMs: config.LINE_REQUEST_TIMEOUT_MS }),
+      richMenus,
     }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
@@ -193,6 +196,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     officers,
     notifyPromoted,
     campaigns,
+    richMenus,
     reminders,
     journeys,
     pusher,

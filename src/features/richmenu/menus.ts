@@ -117,7 +117,7 @@ export function richMenuObject(def: MenuDef, t: Translator, imageHash: string): 
     size: { width: MENU_WIDTH, height: MENU_HEIGHT },
     selected: false,
     name: `otop:${def.id}:${imageHash.slice(0, 12)}`,
-    chatBarText: t.t('th', def.chatBarKey).slice(0, 14),
+    chatBarText: t.t('th', def.chatBarKey), // at most 14 characters (LINE)
     areas,
   };
 }

@@ -36,7 +36,8 @@ export async function syncRichMenus(api: RichMenuApi, t: Translator, officerUser
   const ids = new Map<string, string>();
   for (const def of MENUS) {
     const { png, hash } = menuImage(def, t);
-    const spec = richMenuObject(def, t, hash);
+    // Named by a hash of the image and the whole object: any change makes a new menu.
+    const spec = richMenuObject(def, t, svgHash(hash + JSON.stringify(richMenuObject(def, t, ''))));
     const name = String(spec.name);
     const found = existing.find((m) => m.name === name);
     if (found) {

@@ -33,6 +33,8 @@ describe('rich menus', () => {
       const { png } = menuImage(def, bot.rt.translator);
       expect(pngSize(png)).toEqual({ width: 2500, height: 1686 });
       expect(png.length).toBeLessThan(1024 * 1024);
+      expect(bot.rt.translator.t('th', def.chatBarKey).length).toBeLessThanOrEqual(14);
+      expect(bot.rt.translator.t('en', def.chatBarKey).length).toBeLessThanOrEqual(14);
     }
   });
 
