@@ -6,6 +6,7 @@ import { createRuntime } from './app/runtime.js';
 import { createWebApp } from './app/web.js';
 import { startWorker } from './app/worker.js';
 import { housekeepingJobs } from './jobs/housekeeping.js';
+import { campaignJobs } from './jobs/campaigns.js';
 import { localModeWanted } from './config/mode.js';
 
 // Dev tools (LINE stand-in, simulator, embedded database) are loaded only when used, so a
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const web = role === 'worker' ? undefined : createWebApp(rt);
   const simulator = local ? await import('../dev/simulator/router.js') : undefined;
   if (web && local && simulator) simulator.mountSimulator(web.app, local);
-  const worker = role === 'web' ? undefined : startWorker(rt, housekeepingJobs);
+  const worker = role === 'web' ? undefined : startWorker(rt, [...housekeepingJobs, ...campaignJobs]);
   if (web) {
     const server = await web.listen(config.PORT, config.HOST);
     web.startSweeper();

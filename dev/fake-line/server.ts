@@ -207,6 +207,8 @@ export class FakeLine extends EventEmitter {
   private readonly historyLimit: number;
   private readonly rateLimits: { multicast: number; push: number };
   private readonly windows = new Map<string, number[]>();
+  /** Requests answered since start (kept when the history is limited). */
+  requestCount = 0;
   /** Requests refused for going over the rate limit (429), by endpoint. */
   readonly rateLimited = { multicast: 0, push: 0 };
   private readonly profiles = new Map<string, FakeLineProfile>();
@@ -698,6 +700,7 @@ export class FakeLine extends EventEmitter {
       schemaErrors: reply.schemaErrors ?? [],
     };
     this.requests.push(record);
+    this.requestCount++;
     if (this.requests.length > this.historyLimit) this.requests.splice(0, this.requests.length - this.historyLimit);
     this.emit('request', record);
     return record;

@@ -16,6 +16,7 @@ import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { UserLocks } from '../inbox/user-lock.js';
 import { LineGateway } from '../line/gateway.js';
 import { RichMenuApi } from '../line/rich-menu-api.js';
+import { RateLimiter } from '../line/rate-limit.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
 import { promotionNotifier } from '../features/training/promotion-notice.js';
@@ -36,6 +37,11 @@ import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
 import { TrainingService, type Promotion } from '../features/training/training-service.js';
+import { CampaignDelivery } from '../features/campaigns/delivery.js';
+import { loadNoticeWords, NoticeConsent, noticesMiddleware } from '../features/campaigns/notices.js';
+import { parseQuietHours } from '../features/campaigns/quiet-hours.js';
+import { ReminderService } from '../features/reminders/reminder-service.js';
+import { loadReminderRules } from '../features/reminders/rules.js';
 
 /** Everything a process (web or worker) needs, wired once. */
 export interface Runtime {
@@ -57,13 +63,17 @@ export interface Runtime {
   producers: ProducerStore;
   trainings: TrainingService;
   sealer: Sealer;
+  campaigns: CampaignService;
+  delivery: CampaignDelivery;
+  segments: Segments;
+  noticeConsent: NoticeConsent;
+  reminders: ReminderService;
   officers: OfficerService;
   /** Tells someone moved from a waiting list to a seat (through the outbox). */
   notifyPromoted: (p: Promotion) => Promise<void>;
-  campaigns: CampaignService;
   /** LINE's rich-menu endpoints (richmenu:sync, officer menu links). */
   richMenus: RichMenuApi;
-  reminders: OfficerReminders;
+  officerReminders: OfficerReminders;
   /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
   journeys: Journey[];
   pusher: Pusher;
@@ -79,7 +89,7 @@ export interface RuntimeOptions {
   /** Overrides for tests and benchmarks (e.g. faster retries). */
   gateway?: { maxAttempts?: number; baseDelayMs?: number };
   /** Outbox drainer overrides (tests: quicker retries and polls). */
-  outbox?: { baseDelayMs?: number; pollMs?: number };
+  outbox?: { baseDelayMs?: number; pollMs?: number; claimMs?: number };
   /** Where flow files are read from (tests add their own); default: the project's flows/. */
   flowsDir?: string;
 }
@@ -96,6 +106,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     baseURL: config.LINE_API_BASE_URL,
     timeoutMs: config.LINE_REQUEST_TIMEOUT_MS,
     logger,
+    limiter: new RateLimiter({ share: config.LINE_RATE_LIMIT_SHARE }),
     ...opts.gateway,
     onFailure: async (f) => {
       await models.DeliveryFailure.create({ ...f, at: new Date() });
@@ -108,11 +119,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger,
     baseDelayMs: opts.outbox?.baseDelayMs ?? 1_000,
     pollMs: opts.outbox?.pollMs ?? 1_000,
+    ...(opts.outbox?.claimMs ? { claimMs: opts.outbox.claimMs } : {}),
     onSettled: async (doc) => {
       for (const hook of settledHooks) await hook(doc);
     },
   });
   const settledHooks: ((doc: OutboxDoc) => Promise<void>)[] = [];
+  // LINE refused a push because the user blocked the bot: mark them unreachable, as an unfollow does,
+  // so campaigns and reminders leave them out.
+  settledHooks.push(async (doc) => {
+    if (doc.status === 'failed' && doc.failure?.kind === 'blocked' && doc.kind === 'push' && doc.to[0]) {
+      await models.Session.updateOne({ _id: doc.to[0], reachable: { $ne: false } }, { $set: { reachable: false, unfollowedAt: new Date() } });
+    }
+  });
   const outbox = new Outbox(models, () => new Date(), () => drainer.kick());
   const ingest = db.ingest === db.conn ? models : createModels(db.ingest);
   const inbox = new Inbox(models, ingest);
@@ -131,16 +150,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const journeys = journeysOf(loaded);
   const pusher = outboxPusher(outbox);
   const richMenus = new RichMenuApi({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL, dataBaseURL: config.LINE_DATA_API_BASE_URL, timeoutMs: config.LINE_REQUEST_TIMEOUT_MS });
-  const segments = new Segments(models);
-  const campaigns = new CampaignService({
-    models,
-    segments,
-    outbox,
-    translator,
-    // LINE's quota endpoint is not wired yet; previews show "unknown" rather than a guess.
-    quota: { quota: () => Promise.reject(new Error('quota not available')) },
-  });
-  const reminders = new OfficerReminders({ models, segments, campaigns, officers, translator });
   const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const engine = new FlowEngine({
     loaded,
@@ -149,9 +158,30 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     progress,
     onOfficer: officerHandler(models, producers, helpRouter({ models, officers, translator, journeys, pusher, logger })),
   });
+  const flowsDir = opts.flowsDir ?? join(projectRoot, 'flows');
+  const segments = new Segments(models);
+  const noticeConsent = new NoticeConsent(models);
+  const campaigns = new CampaignService({ models, segments, outbox, translator, quota: gateway });
+  const delivery = new CampaignDelivery({
+    models,
+    segments,
+    outbox,
+    translator,
+    logger,
+    quietHours: parseQuietHours(config.QUIET_HOURS),
+    owner: newOwnerId(),
+  });
+  // Words that stop/restart notices: flows/_notices.yaml (the project's when a test folder has none).
+  const noticeWords = loadNoticeWords(existsSync(join(flowsDir, '_notices.yaml')) ? flowsDir : join(projectRoot, 'flows'));
+  // Reminder rules are checked here like flows: a mistake stops start-up naming file, rule, problem.
+  const rulesDir = existsSync(join(flowsDir, '_reminders.yaml')) ? flowsDir : join(projectRoot, 'flows');
+  const rules = loadReminderRules(rulesDir, { hasKey: (k) => translator.has(k, 'th') && translator.has(k, 'en'), flowIds: rulesDir === flowsDir ? new Set(loaded.flows.keys()) : undefined });
+  const reminders = new ReminderService({ models, outbox, translator, logger, rules, quietHours: parseQuietHours(config.QUIET_HOURS) });
+  const officerReminders = new OfficerReminders({ models, segments, campaigns, officers, translator });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handler = createEventHandler(services, [
     lifecycle(menu),
+    noticesMiddleware({ models, words: noticeWords, consent: noticeConsent }),
     officerLine({
       models,
       officers,
@@ -159,7 +189,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       journeys,
       pusher,
       publicBaseUrl,
-      reminders,
+      reminders: officerReminders,
       logger,
       richMenus,
     }),
@@ -193,11 +223,15 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     producers,
     trainings,
     sealer,
+    campaigns,
+    delivery,
+    segments,
+    noticeConsent,
+    reminders,
     officers,
     notifyPromoted,
-    campaigns,
     richMenus,
-    reminders,
+    officerReminders,
     journeys,
     pusher,
     publicBaseUrl,

@@ -38,9 +38,9 @@ export function startWorker(rt: Runtime, jobs: readonly Job[], opts: WorkerOptio
   const runs = new JobRuns(rt.models, newOwnerId(), leaseMs, now);
   const running = new Set<Promise<unknown>>();
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  let stopped = false;
   // Workers deliver the outbox too (campaigns, reminders), also when no web process runs.
   rt.drainer.start();
-  let stopped = false;
 
   const execute = async (job: Job, scheduledAt: Date) => {
     const started = Date.now();

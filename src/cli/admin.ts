@@ -17,15 +17,39 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Every command of every module in ./admin/. */
 export async function loadCommands(dir = join(here, 'admin')): Promise<Record<string, AdminCommand>> {
   const all: Record<string, AdminCommand> = {};
-  const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !/^command\.(js|ts)$/.test(f));
+  const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !/^(command|types)\.(js|ts)$/.test(f));
   for (const f of files.sort()) {
-    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { commands?: Record<string, AdminCommand> };
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { commands?: Record<string, AdminCommand | FlagCommand> };
     for (const [name, cmd] of Object.entries(mod.commands ?? {})) {
       if (all[name]) throw new Error(`admin command "${name}" is defined twice (${f})`);
-      all[name] = cmd;
+      all[name] = 'describe' in cmd ? adapt(cmd) : cmd;
     }
   }
   return all;
+}
+
+/** Commands written against src/cli/admin/types.ts (one value per flag, no exit code). */
+interface FlagCommand {
+  describe: string;
+  usage: string;
+  run(flags: Record<string, string | true>, ctx: { models: AdminContext['models']; out(line: string): void }): Promise<void>;
+}
+
+function adapt(cmd: FlagCommand): AdminCommand {
+  return {
+    summary: cmd.describe,
+    usage: cmd.usage,
+    async run(args, ctx) {
+      const flags = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.at(-1) === 'true' ? (true as const) : v.at(-1)!]));
+      try {
+        await cmd.run(flags, { models: ctx.models, out: ctx.out });
+      } catch (err) {
+        // Both modules' usage errors mean "wrong command line" (exit 2).
+        if (err instanceof Error && err.constructor.name === 'UsageError') throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  };
 }
 
 /** Runs one command line against an open context; returns the exit code. */

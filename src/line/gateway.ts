@@ -3,6 +3,7 @@ import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { sleep, TimeoutError, withTimeout } from '../core/async.js';
 import { userRef, type Logger } from '../core/logger.js';
 import { assertMessagesWithinLimits, LINE_LIMITS } from './limits.js';
+import { RateLimiter } from './rate-limit.js';
 
 export type Message = messagingApi.Message;
 
@@ -41,10 +42,18 @@ export interface GatewayOptions {
   now?: () => number;
   /** Metrics hook: LINE request done (endpoint, HTTP status; 0 when no answer came). */
   onRequestDone?: (endpoint: LineEndpoint, status: number) => void;
+  /** Token buckets shared by everything this process sends (src/line/rate-limit.ts). */
+  limiter?: RateLimiter;
+}
+
+/** This month's message quota as LINE reports it: `limit` null when the plan has none. */
+export interface QuotaStatus {
+  limit: number | null;
+  used: number;
 }
 
 /** LINE endpoints the gateway calls, as named in the "request done" hook (metrics). */
-export type LineEndpoint = 'reply' | 'push' | 'multicast' | 'loading' | 'profile';
+export type LineEndpoint = 'reply' | 'push' | 'multicast' | 'loading' | 'profile' | 'quota';
 
 /**
  * What one request to a message endpoint came to.
@@ -87,6 +96,7 @@ export class LineGateway {
   private readonly token: string;
   /** Metrics hook: called once per LINE request with its endpoint and status (0: no answer). */
   onRequestDone?: (endpoint: LineEndpoint, status: number) => void;
+  readonly limiter: RateLimiter;
 
   constructor(opts: GatewayOptions) {
     this.client = new messagingApi.MessagingApiClient({
@@ -102,6 +112,16 @@ export class LineGateway {
     this.baseURL = new URL(opts.baseURL).origin;
     this.token = opts.channelAccessToken;
     this.onRequestDone = opts.onRequestDone;
+    this.limiter = opts.limiter ?? new RateLimiter();
+  }
+
+  /** This month's quota and consumption (GET /v2/bot/message/quota and …/consumption). */
+  async quota(): Promise<QuotaStatus> {
+    const [q, c] = await Promise.all([
+      this.sdk('quota', () => this.client.getMessageQuota()),
+      this.sdk('quota', () => this.client.getMessageQuotaConsumption()),
+    ]);
+    return { limit: q.type === 'limited' ? (q.value ?? 0) : null, used: c.totalUsage };
   }
 
   /** True while a reply token received at `receivedAt` (ms) can still be used. */
@@ -228,6 +248,8 @@ export class LineGateway {
     if (retryKey) headers['x-line-retry-key'] = retryKey;
     let res: Response;
     let text = '';
+    // Inside LINE's per-endpoint rate limit, shared with everything else this channel sends.
+    await this.limiter.take(endpoint);
     try {
       res = await fetch(`${this.baseURL}/v2/bot/message/${endpoint}`, {
         method: 'POST',
@@ -247,7 +269,10 @@ export class LineGateway {
     const reason = `LINE answered ${res.status}: ${text.slice(0, 200)}`;
     if (res.status === 429) {
       if (/monthly limit/i.test(text)) return { outcome: 'refused', kind: 'quota', status: 429, reason: 'monthly message quota exhausted' };
-      return { outcome: 'retry', definite: true, status: 429, retryAfterMs: retryAfterMs(res.headers.get('retry-after')), reason: 'rate limited' };
+      const wait = retryAfterMs(res.headers.get('retry-after'));
+      // Nothing else goes to this endpoint until LINE's Retry-After has passed.
+      this.limiter.blockFor(endpoint, wait ?? 1_000);
+      return { outcome: 'retry', definite: true, status: 429, retryAfterMs: wait, reason: 'rate limited' };
     }
     if (res.status >= 500) return { outcome: 'retry', definite: true, status: res.status, retryAfterMs: retryAfterMs(res.headers.get('retry-after')), reason };
     // 403 on a push: the user blocked the bot or is not a friend (LINE answers 400 for some of these).
@@ -257,6 +282,7 @@ export class LineGateway {
 
   /** SDK calls (loading, profile): with the same deadline and the same metrics hook. */
   private async sdk<T>(endpoint: LineEndpoint, call: () => Promise<T>): Promise<T> {
+    await this.limiter.take(endpoint);
     try {
       const v = await withTimeout(call(), this.timeoutMs, endpoint);
       this.requestDone(endpoint, 200);

@@ -41,9 +41,10 @@ export class RateLimiter {
     const share = opts.share ?? 1;
     for (const [name, perSecond] of Object.entries({ ...LINE_RATE_LIMITS, ...opts.limits }) as [RateLimitGroup, number][]) {
       const rate = Math.max(1, perSecond * share);
-      // Capacity of a tenth of a second's worth: bursts stay well inside the per-second limit.
+      // A burst of a tenth of a second's worth, refilled at 90 %: no one-second window ever holds
+      // more than the limit (burst + refill = rate).
       const capacity = Math.max(1, Math.floor(rate / 10));
-      this.buckets.set(name, { tokens: capacity, capacity, perMs: rate / 1000, updatedAt: this.now(), blockedUntil: 0 });
+      this.buckets.set(name, { tokens: capacity, capacity, perMs: (rate - capacity) / 1000 || rate / 1000, updatedAt: this.now(), blockedUntil: 0 });
     }
   }
 

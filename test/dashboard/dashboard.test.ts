@@ -178,7 +178,7 @@ describe('a province officer sees and touches only their province', () => {
   });
 
   it('campaigns: an officer sees the reminders they sent, with counts, not another officer\u2019s', async () => {
-    await bot.rt.reminders.send({ officerId: lp.id, role: 'province', provinceCodes: ['51'], districtCodes: [] }, 'no-training', undefined, 'line', new Date());
+    await bot.rt.officerReminders.send({ officerId: lp.id, role: 'province', provinceCodes: ['51'], districtCodes: [] }, 'no-training', undefined, 'line', new Date());
     const mine = await get('/officer/campaigns', cm.web).expect(200);
     expect(mine.text).not.toContain(lp.id);
     const theirs = await get('/officer/campaigns', lp.web).expect(200);

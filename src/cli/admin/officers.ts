@@ -1,3 +1,4 @@
+import { ApiTokens } from '../../api/tokens.js';
 import { matchDistrict, matchProvince, type District, type Province } from '../../domain/thai-address.js';
 import { OfficerService } from '../../features/officers/officer-service.js';
 import { OFFICER_ROLES, type OfficerRole } from '../../features/officers/scope.js';
@@ -89,7 +90,24 @@ const list: AdminCommand = {
   },
 };
 
+const token: AdminCommand = {
+  summary: 'an admin-API token for an officer, scoped to their area (printed once; expires)',
+  usage: 'officer:token --id ofc_... [--days 30]',
+  async run(args, ctx) {
+    const officer = await new OfficerService(ctx.models).get(required(args, 'id'));
+    if (!officer || officer.status !== 'active') throw new UsageError(`no active officer ${one(args, 'id')}`);
+    const days = Number(one(args, 'days') ?? 30);
+    if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError('--days must be 1..365');
+    const expiresAt = new Date(ctx.now().getTime() + days * 86_400_000);
+    const { token: secret, doc } = await new ApiTokens(ctx.models, ctx.now).create(`officer:${officer._id}`, 'officer', { officerId: officer._id }, expiresAt);
+    await new OfficerService(ctx.models).audit(officer._id, 'api_token_created', 'cli', ctx.now(), { target: doc._id });
+    ctx.out(`token ${doc._id} for ${officer._id}, valid until ${expiresAt.toISOString()}; shown only now:`);
+    ctx.out(secret);
+  },
+};
+
 export const commands: Record<string, AdminCommand> = {
+  'officer:token': token,
   'officer:invite': invite,
   'officer:reinvite': reinvite,
   'officer:suspend': suspend,

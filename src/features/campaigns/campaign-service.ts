@@ -16,12 +16,8 @@ import { noticeMessages } from './notices.js';
 import type { OutboxPort } from './outbox-port.js';
 import { segmentSchema, type Segment, type Segments } from './segment.js';
 
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
-    this.name = 'NotFoundError';
-  }
-}
+export { NotFoundErrorLike as NotFoundError } from './model.js';
+import { NotFoundErrorLike as NotFoundError } from './model.js';
 
 /** The campaign is not in a state that allows this (e.g. confirming a cancelled one). */
 export class CampaignStateError extends Error {
@@ -128,6 +124,56 @@ export class CampaignService {
     return out;
   }
 
+  /**
+   * Per province: recipients, sent, deep-link opens, and conversion — producers who completed a
+   * journey step within 7 days of the notice — beside the held-out group's, for comparison.
+   */
+  async stats(id: string) {
+    const c = await this.get(id);
+    const m = this.deps.models;
+    const occ = c.occurrence ?? '';
+    const sentAt = new Map<number, Date>();
+    for (const b of await m.CampaignBatch.find({ campaignId: id, occurrence: occ, status: 'sent' }, { n: 1, sentAt: 1 }).lean()) sentAt.set(b.n, b.sentAt ?? new Date(0));
+    const since = new Map<string, { province: string; at: Date; holdout: boolean; opened: boolean; sent: boolean }>();
+    const start = occ ? new Date(occ) : c.createdAt;
+    for await (const d of m.CampaignDelivery.find({ campaignId: id, occurrence: occ }, { userId: 1, provinceCode: 1, variant: 1, batch: 1, openedAt: 1 }).lean().cursor({ batchSize: 5_000 })) {
+      const holdout = d.variant === 'holdout';
+      const at = holdout ? start : sentAt.get(d.batch ?? -1);
+      since.set(d.userId, { province: d.provinceCode ?? 'unknown', at: at ?? start, holdout, opened: Boolean(d.openedAt), sent: holdout ? false : at !== undefined });
+    }
+    type Row = { recipients: number; sent: number; opened: number; converted: number; stepsCompleted: number; holdout: number; holdoutConverted: number };
+    const byProvince: Record<string, Row> = {};
+    const rowOf = (p: string) => (byProvince[p] ??= { recipients: 0, sent: 0, opened: 0, converted: 0, stepsCompleted: 0, holdout: 0, holdoutConverted: 0 });
+    for (const r of since.values()) {
+      const row = rowOf(r.province);
+      if (r.holdout) row.holdout++;
+      else {
+        row.recipients++;
+        if (r.sent) row.sent++;
+        if (r.opened) row.opened++;
+      }
+    }
+    const WEEK = 7 * 86_400_000;
+    const converted = new Set<string>();
+    for await (const j of m.JourneyProgress.find({}, { userId: 1, steps: 1 }).lean().cursor({ batchSize: 5_000 })) {
+      const r = since.get(j.userId);
+      if (!r || (!r.sent && !r.holdout)) continue;
+      const from = r.at.getTime();
+      const steps = Object.values((j.steps ?? {}) as Record<string, { status?: string; at?: Date }>).filter(
+        (st) => st?.status === 'done' && st.at && new Date(st.at).getTime() >= from && new Date(st.at).getTime() <= from + WEEK,
+      ).length;
+      if (!steps) continue;
+      const row = rowOf(r.province);
+      // A producer counts once however many journeys they moved on; steps add up.
+      if (!r.holdout) row.stepsCompleted += steps;
+      if (converted.has(j.userId)) continue;
+      converted.add(j.userId);
+      if (r.holdout) row.holdoutConverted++;
+      else row.converted++;
+    }
+    return { counts: await this.counts(id), byProvince };
+  }
+
   /** Recipients by language and province, what it costs, and this month's quota from LINE. */
   async preview(id: string) {
     const c = await this.get(id);
@@ -190,7 +236,7 @@ export class CampaignService {
     if (!/^U[0-9a-f]{32}$/.test(userId)) throw new CampaignInputError([{ field: 'userId', reason: 'a LINE user id (U followed by 32 hex digits)' }]);
     const c = await this.get(id);
     // Each request is its own cause: the counter makes the key, so a retried request is not re-sent.
-    const updated = await this.deps.models.Campaign.findOneAndUpdate({ _id: id }, { $inc: { rev: 1 }, $set: { testUserId: userId } }, { new: true }).lean();
+    const updated = await this.deps.models.Campaign.findOneAndUpdate({ _id: id }, { $inc: { rev: 1 }, $set: { testUserId: userId } }, { returnDocument: 'after' }).lean();
     const n = (updated as { rev?: number } | null)?.rev ?? 0;
     const variants = [c.messages, ...(c.split ? [c.split.variantB] : [])];
     const items = variants.map((messages, i) => ({

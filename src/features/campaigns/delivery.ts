@@ -25,11 +25,13 @@ export interface DeliveryDeps {
   /** Batches handed to the outbox and not yet settled, at most (keeps pause and cancel prompt). */
   window?: number;
   pollMs?: number;
+  /** Give up waiting on the outbox after this long without progress; the next tick resumes. */
+  stallMs?: number;
 }
 
 export interface DeliveryOutcome {
   campaignId: string;
-  result: 'done' | 'deferred' | 'paused' | 'cancelled' | 'busy' | 'next-occurrence' | 'stopped';
+  result: 'done' | 'deferred' | 'paused' | 'cancelled' | 'busy' | 'next-occurrence' | 'stopped' | 'waiting';
   batches?: number;
 }
 
@@ -74,13 +76,16 @@ export class CampaignDelivery {
   private readonly leases: UserLocks;
   private readonly window: number;
   private readonly pollMs: number;
+  private readonly stallMs: number;
   private readonly log: Logger;
 
   constructor(private readonly deps: DeliveryDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.leases = new UserLocks(deps.models, deps.owner, 60_000);
+    // Short lease, renewed often: a killed worker's campaign is taken over within seconds.
+    this.leases = new UserLocks(deps.models, deps.owner, 15_000);
     this.window = deps.window ?? 40;
     this.pollMs = deps.pollMs ?? 25;
+    this.stallMs = deps.stallMs ?? 60_000;
     this.log = deps.logger.child({ module: 'campaigns' });
   }
 
@@ -95,7 +100,7 @@ export class CampaignDelivery {
   async run(campaignId: string): Promise<DeliveryOutcome> {
     const key = `campaign:${campaignId}`;
     if (!(await this.leases.acquire(key))) return { campaignId, result: 'busy' };
-    const renew = setInterval(() => void this.leases.renew(key).catch(() => undefined), 20_000);
+    const renew = setInterval(() => void this.leases.renew(key).catch(() => undefined), 4_000);
     renew.unref();
     try {
       return await this.deliver(campaignId);
@@ -123,6 +128,8 @@ export class CampaignDelivery {
     if (!c.materialized) await this.materialize(c);
 
     let enqueuedTotal = 0;
+    let lastInFlight = -1;
+    let progressAt = Date.now();
     for (;;) {
       await this.settle(c);
       c = (await this.load(id))!;
@@ -130,6 +137,12 @@ export class CampaignDelivery {
       if (c.status === 'cancelled') return { campaignId: id, result: 'cancelled', batches: enqueuedTotal };
       if (c.status !== 'running') return { campaignId: id, result: 'stopped', batches: enqueuedTotal };
       const inFlight = await m.CampaignBatch.countDocuments({ campaignId: id, occurrence: occ, status: 'enqueued' });
+      if (inFlight !== lastInFlight) {
+        lastInFlight = inFlight;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > this.stallMs) {
+        return { campaignId: id, result: 'waiting', batches: enqueuedTotal }; // outbox not draining (LINE down?)
+      }
       const quiet = isQuiet(this.deps.quietHours, this.now());
       if (quiet && inFlight === 0) return { campaignId: id, result: 'deferred', batches: enqueuedTotal };
       if (!quiet && inFlight < this.window) {

@@ -105,6 +105,14 @@ export class CampaignInputError extends Error {
   }
 }
 
+/** An id that names nothing (the API answers 404). */
+export class NotFoundErrorLike extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
 export function fieldErrors(err: z.ZodError): FieldError[] {
   return err.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', reason: i.message }));
 }

@@ -41,24 +41,20 @@ export class NoticeConsent {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Sets notices on or off for a producer; false when the user is not a registered producer. */
-  async set(userId: string, granted: boolean, channel = 'line'): Promise<boolean> {
+  /**
+   * Sets notices on or off. For a producer it is their notices consent; for someone not
+   * registered (yet) it is a flag on their session, so reminders respect it too. Either way the
+   * request is written to the consent log, even a repeat: the log is what the person said and when.
+   */
+  async set(userId: string, granted: boolean, channel = 'line'): Promise<void> {
     const p = await this.models.Producer.findOne({ userId }, { consents: 1 }).lean();
-    if (!p) return false;
     const at = this.now();
-    if (p.consents?.notices !== granted) {
-      await this.models.Producer.updateOne({ userId }, { $set: { 'consents.notices': granted, updatedAt: at } });
+    if (p) {
+      if (p.consents?.notices !== granted) await this.models.Producer.updateOne({ userId }, { $set: { 'consents.notices': granted, updatedAt: at } });
+    } else {
+      await this.models.Session.updateOne({ _id: userId }, { $set: { 'data.noticesOff': !granted } });
     }
-    // Every request is logged, even a repeat: the log is what the person said and when.
-    await this.models.ConsentEvent.create({
-      userId,
-      purpose: 'notices',
-      granted,
-      noticeVersion: p.consents?.noticeVersion ?? 'notices',
-      at,
-      channel,
-    });
-    return true;
+    await this.models.ConsentEvent.create({ userId, purpose: 'notices', granted, noticeVersion: p?.consents?.noticeVersion ?? 'notices', at, channel });
   }
 }
 
@@ -84,8 +80,9 @@ export function noticesMiddleware(deps: { models: Models; words: NoticeWords; co
       else if (deps.words.start.has(text)) wanted = true;
     }
     if (wanted === undefined) return next();
-    const done = await deps.consent.set(ctx.userId, wanted);
-    if (!done) return ctx.say(ctx.t('notices:not_registered'));
+    await deps.consent.set(ctx.userId, wanted);
+    // The session is saved after this handler: keep its copy of the flag in step.
+    ctx.session.data.noticesOff = !wanted;
     if (wanted) ctx.say(ctx.t('notices:started'));
     else ctx.say(ctx.t('notices:stopped'), [{ label: ctx.t('notices:start_button'), data: NOTICES_ON }]);
   };

@@ -1,0 +1,205 @@
+/**
+ * Broadcast benchmark: 100,000 synthetic producers (provinces, categories, languages mixed as in
+ * dev/synthetic-producers.ts) on the embedded database, one campaign to all of them through the
+ * fake LINE (enforcing LINE's multicast limit of 200 requests/s), sent by a separate sender
+ * process as the worker would; then a second campaign whose sender is killed (SIGKILL) halfway
+ * and started again. Prints wall time, recipients/s, requests, peak RSS of the sender, segment
+ * count time, and duplicates and misses (both must be 0).
+ *
+ *   npm run bench:broadcast          (BENCH_PRODUCERS to change the size)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/env.js';
+import { createLogger } from '../src/core/logger.js';
+import { projectRoot } from '../src/core/paths.js';
+import { createRuntime, type Runtime } from '../src/app/runtime.js';
+import { FakeLine } from '../dev/fake-line/server.js';
+import { seedSyntheticProducers } from '../dev/synthetic-producers.js';
+
+const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 100_000);
+const TOKEN = 'bench-token';
+const self = fileURLToPath(import.meta.url);
+
+function runtimeFor(mongoUri: string, lineUrl: string): Promise<Runtime> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LINE_CHANNEL_SECRET: 'bench-secret',
+    LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+    LINE_API_BASE_URL: lineUrl,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    QUIET_HOURS: 'off',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-data-')),
+  });
+  return createRuntime({ config, logger: createLogger(config.LOG_LEVEL), mongoUri, outbox: { baseDelayMs: 200, pollMs: 100, claimMs: 15_000 } });
+}
+
+/** The sender process: delivers one campaign, reporting its peak RSS as it goes. */
+async function sender(mongoUri: string, lineUrl: string, campaignId: string): Promise<void> {
+  const rt = await runtimeFor(mongoUri, lineUrl);
+  rt.drainer.start();
+  const report = () => process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const timer = setInterval(report, 200);
+  for (;;) {
+    const o = await rt.delivery.run(campaignId);
+    if (o.result === 'done') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The last batches' outcomes are read back by the delivery loop: everything is settled now.
+  clearInterval(timer);
+  report();
+  await rt.close();
+  process.exit(0);
+}
+
+interface SendRun {
+  child: ChildProcess;
+  peakRssKb: number;
+  exited: Promise<number | null>;
+}
+
+function startSender(mongoUri: string, lineUrl: string, campaignId: string): SendRun {
+  const child = spawn(process.execPath, [self, 'sender', mongoUri, lineUrl, campaignId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const run: SendRun = { child, peakRssKb: 0, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        run.peakRssKb = Math.max(run.peakRssKb, (JSON.parse(line) as { maxRssKb: number }).maxRssKb);
+      } catch {
+        /* not ours */
+      }
+    }
+  });
+  return run;
+}
+
+async function main(): Promise<void> {
+  const { startEmbeddedDatabase } = await import('../dev/embedded-db.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-broadcast-'));
+  const db = await startEmbeddedDatabase({ dataDir, cacheDir: join(projectRoot, '.cache'), projectRoot });
+  // Message history off: the fake LINE keeps counts only (it runs in this process, not the sender's).
+  const fake = await FakeLine.start({ channelAccessToken: TOKEN, historyLimit: 0, openapiDir: null });
+  const received = new Uint8Array(PRODUCERS);
+  const byCampaign = new Map<string, Uint8Array>();
+  let current: Uint8Array = received;
+  fake.on('sent', (m: { userId: string }) => {
+    const i = parseInt(m.userId.slice(1), 16);
+    if (i < PRODUCERS) current[i] = Math.min(255, current[i]! + 1);
+  });
+  const rt = await runtimeFor(db.uri, fake.url);
+  try {
+    let t = Date.now();
+    await seedSyntheticProducers(rt.models, { count: PRODUCERS });
+    const seedMs = Date.now() - t;
+    t = Date.now();
+    const all = await rt.segments.count({});
+    const countAllMs = Date.now() - t;
+    t = Date.now();
+    const some = await rt.segments.count({ provinces: ['30', '40', '41'], categories: ['food', 'textile'] });
+    const countSomeMs = Date.now() - t;
+    t = Date.now();
+    const en = await rt.segments.count({ languages: ['en'] });
+    const countEnMs = Date.now() - t;
+
+    const run = async (title: string, killAt?: number) => {
+      const c = await rt.campaigns.create({
+        title,
+        messages: { th: [{ type: 'text', text: 'สัปดาห์ไลฟ์ขายของ TikTok Shop เริ่มวันจันทร์' }], en: [{ type: 'text', text: 'TikTok Shop live-selling week starts Monday' }] },
+        deepLink: { flow: 'tiktok-shop', label: { th: 'เปิดร้าน', en: 'Open shop' } },
+      });
+      await rt.campaigns.confirm(c._id);
+      current = new Uint8Array(PRODUCERS);
+      byCampaign.set(title, current);
+      const requestsBefore = fake.requestCount;
+      const limitedBefore = fake.rateLimited.multicast;
+      const started = Date.now();
+      let firstSendAt = 0;
+      const onFirst = () => (firstSendAt ||= Date.now());
+      fake.once('sent', onFirst);
+      let peak = 0;
+      let killed = false;
+      let s = startSender(db.uri, fake.url, c._id);
+      if (killAt !== undefined) {
+        const counted = () => current.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+        while (counted() < killAt) await new Promise((r) => setTimeout(r, 5));
+        s.child.kill('SIGKILL');
+        await s.exited;
+        killed = true;
+        peak = Math.max(peak, s.peakRssKb);
+        s = startSender(db.uri, fake.url, c._id);
+      }
+      const code = await s.exited;
+      peak = Math.max(peak, s.peakRssKb);
+      const wallMs = Date.now() - started;
+      const sendMs = Date.now() - (firstSendAt || started);
+      let dup = 0;
+      let miss = 0;
+      let got = 0;
+      for (const v of current) {
+        if (v === 0) miss++;
+        else got++;
+        if (v > 1) dup += v - 1;
+      }
+      return {
+        title,
+        exit: code,
+        killed,
+        recipients: got,
+        wallS: +(wallMs / 1000).toFixed(1),
+        sendingS: +(sendMs / 1000).toFixed(1),
+        recipientsPerS: Math.round(got / (sendMs / 1000)),
+        requests: fake.requestCount - requestsBefore,
+        rateLimited429: fake.rateLimited.multicast - limitedBefore,
+        senderPeakRssMb: Math.round(peak / 1024),
+        duplicates: dup,
+        misses: miss,
+      };
+    };
+
+    const whole = await run('all producers');
+    const resumed = await run('killed halfway and resumed', Math.floor(all / 2));
+    const out = {
+      producers: PRODUCERS,
+      database: db.kind,
+      seedS: +(seedMs / 1000).toFixed(1),
+      segmentCount: { all: { count: all, ms: countAllMs }, provincesAndCategories: { count: some, ms: countSomeMs }, english: { count: en, ms: countEnMs } },
+      runs: [whole, resumed],
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    for (const r of out.runs) {
+      process.stdout.write(
+        `${r.title}: ${r.recipients} recipients, wall ${r.wallS} s (sending ${r.sendingS} s), ${r.recipientsPerS} recipients/s, ${r.requests} requests (${r.rateLimited429} rate-limited), sender peak RSS ${r.senderPeakRssMb} MB, duplicates ${r.duplicates}, misses ${r.misses}\n`,
+      );
+    }
+    process.stdout.write(`segment count (${db.kind}, no index use): all ${countAllMs} ms, provinces+categories ${countSomeMs} ms, english ${countEnMs} ms\n`);
+  } finally {
+    await rt.close();
+    await fake.close();
+    await db.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'sender') {
+  void sender(process.argv[3]!, process.argv[4]!, process.argv[5]!).catch((err: unknown) => {
+    process.stderr.write(`sender failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}
