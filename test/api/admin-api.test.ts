@@ -123,6 +123,8 @@ describe('the admin API', () => {
     const res = await call('post', `/campaigns/${id}/test-send`, { userId: me, lang: 'en' });
     expect(res.status).toBe(202);
     await bot.rt.drainer.drainOnce();
+    // The background drainer may hold the item: wait for the delivery rather than for this pass.
+    await expect.poll(() => bot.fake.sent(me).length, { timeout: 5_000 }).toBe(1);
     const sent = bot.fake.sent(me);
     expect(sent).toHaveLength(1);
     expect((sent[0]!.message as { text: string }).text).toBe('Lazada onboarding clinic in your province');
