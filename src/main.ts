@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     const { seedLocalSamples } = await import('../dev/sample-data.js');
     const seeded = await seedLocalSamples(rt.models);
     if (seeded.trainings > 0) logger.info({ trainings: seeded.trainings }, 'local mode: added the sample trainings to the empty database');
+    // The stand-in starts empty: give it the rich menus, as `npm run admin -- richmenu:sync` does for LINE.
+    await syncLocalRichMenus(rt).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'local mode: rich menus not synced'));
   }
   const metricsServer = config.METRICS_PORT ? await startMetricsServer(rt.metrics, config.METRICS_PORT, config.METRICS_HOST, logger) : undefined;
   if (metricsServer) logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics on /metrics');
@@ -112,6 +114,12 @@ async function main(): Promise<void> {
     });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function syncLocalRichMenus(rt: import('./app/runtime.js').Runtime): Promise<void> {
+  const { syncRichMenus } = await import('./features/richmenu/sync.js');
+  const officers = await rt.models.Officer.find({ status: 'active', lineUserId: { $exists: true } }, { lineUserId: 1 }).lean();
+  await syncRichMenus(rt.richMenus, rt.translator, officers.map((o) => o.lineUserId ?? '').filter(Boolean));
 }
 
 function fail(line: string): never {

@@ -13,6 +13,7 @@
  *   await client.replyMessage({ replyToken: 'rt-1', messages: [{ type: 'text', text: 'hi' }] });
  *   expect(fake.sent('Uuser')[0]?.message.text).toBe('hi');
  */
+import { FakeRichMenus } from './rich-menus.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -158,6 +159,8 @@ interface Incoming {
   at: number;
   requestId: string;
   bodyError?: Reply;
+  /** The body as bytes, for image uploads (rich-menu images). */
+  raw?: Buffer;
 }
 
 interface ReplyTokenEntry {
@@ -215,6 +218,8 @@ export class FakeLine extends EventEmitter {
   private faults: Fault[] = [];
   private delivered: SentMessage[] = [];
   private consumption = 0;
+  /** Rich menus, their images, the default, per-user links and aliases (dev/fake-line/rich-menus.ts). */
+  readonly richMenus = new FakeRichMenus();
   private quotaLimit: number | undefined;
   private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private closed = false;
@@ -440,6 +445,10 @@ export class FakeLine extends EventEmitter {
       incoming.bodyError = { status: 413, body: { message: LINE_ERRORS.tooLarge } };
       return incoming;
     }
+    if (/^image\//.test(headers['content-type'] ?? '')) {
+      incoming.raw = Buffer.concat(chunks);
+      return incoming;
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     if (raw.length > 0) {
       try {
@@ -492,6 +501,14 @@ export class FakeLine extends EventEmitter {
 
   private route(inc: Incoming): Reply {
     const { method, path: p } = inc;
+    const richMenu = this.richMenus.route(method, p, inc.body, inc.raw, inc.headers['content-type']);
+    if (richMenu) {
+      if (method === 'POST' && p === '/v2/bot/richmenu') {
+        const invalid = this.validateBody(inc);
+        if (invalid) return invalid;
+      }
+      return richMenu;
+    }
     const post = (handler: () => Reply): Reply => (method === 'POST' ? handler() : methodNotAllowed());
     const get = (handler: () => Reply): Reply => (method === 'GET' ? handler() : methodNotAllowed());
     switch (p) {
@@ -692,9 +709,9 @@ export class FakeLine extends EventEmitter {
   private respond(res: ServerResponse, inc: Incoming, reply: Reply): void {
     this.record(inc, reply);
     if (res.destroyed || this.closed) return;
-    const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const payload = reply.body === undefined ? '' : Buffer.isBuffer(reply.body) || typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
-      'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      'content-type': Buffer.isBuffer(reply.body) ? 'application/octet-stream' : typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
       'x-line-request-id': inc.requestId,
       ...reply.headers,
     });

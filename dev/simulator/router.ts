@@ -65,6 +65,29 @@ export function simulatorRouter(line: LocalLine): Router {
     }
   });
 
+  // The rich menu a user's chat shows (their linked menu, a tab they switched to, else the default).
+  api.get('/users/:userId/richmenu', (req, res) => {
+    const m = line.fake.richMenus.menuOf(String(req.params['userId']));
+    if (!m?.image) {
+      res.json({ menu: null });
+      return;
+    }
+    res.json({ menu: { richMenuId: m.richMenuId, size: m.spec['size'], areas: m.spec['areas'], chatBarText: m.spec['chatBarText'], selected: m.spec['selected'] === true, image: `api/richmenus/${m.richMenuId}/image` } });
+  });
+  api.get('/richmenus/:id/image', (req, res) => {
+    const m = line.fake.richMenus.menus.get(String(req.params['id']));
+    if (!m?.image) {
+      res.status(404).end();
+      return;
+    }
+    res.type(m.imageType ?? 'image/png').send(m.image);
+  });
+  api.post('/users/:userId/richmenu/switch', (req, res) => {
+    const aliasId = (req.body as { aliasId?: unknown })?.aliasId;
+    const m = typeof aliasId === 'string' ? line.fake.richMenus.switchTo(String(req.params['userId']), aliasId) : undefined;
+    res.status(m ? 200 : 404).json({ switched: !!m });
+  });
+
   api.post('/users/:userId/actions', async (req, res, next) => {
     try {
       const result = await line.act(String(req.params['userId']), req.body);

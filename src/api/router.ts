@@ -7,6 +7,7 @@ import type { ReminderService } from '../features/reminders/reminder-service.js'
 import type { TrainingAdmin } from '../features/training/training-admin.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiTokenDoc, ApiTokens } from './tokens.js';
+import { officerApiRouter, type OfficerApiDeps } from './officer-routes.js';
 
 export interface ApiDeps {
   tokens: ApiTokens;
@@ -15,6 +16,8 @@ export interface ApiDeps {
   producers: ProducerAdmin;
   reminders: ReminderService;
   logger: Logger;
+  /** Officer tokens: scoped routes (src/api/officer-routes.ts); without it they are refused. */
+  officer?: OfficerApiDeps;
 }
 
 type Handler = (req: Request, res: Response, actor: ApiTokenDoc) => Promise<unknown>;
@@ -122,6 +125,13 @@ export function apiRouter(d: ApiDeps): Router {
       },
       (err: unknown) => next(err),
     );
+  });
+
+  // Officer tokens never reach the national routes below: scoped routes or 403.
+  if (d.officer) router.use(officerApiRouter(d.officer));
+  router.use((_req, res, next) => {
+    if ((res.locals.actor as ApiTokenDoc).role !== 'admin') return void res.status(403).json({ error: 'forbidden', message: 'this token may not use the national routes' });
+    next();
   });
 
   for (const route of apiRoutes(d)) {

@@ -12,6 +12,8 @@ export interface ApiTokenDoc {
   scope?: unknown;
   createdAt: Date;
   revokedAt?: Date;
+  /** Officer tokens expire (src/cli/admin/officers.ts officer:token). */
+  expiresAt?: Date;
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -27,7 +29,7 @@ export class ApiTokens {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(name: string, role: ApiRole, scope?: unknown): Promise<{ token: string; doc: ApiTokenDoc }> {
+  async create(name: string, role: ApiRole, scope?: unknown, expiresAt?: Date): Promise<{ token: string; doc: ApiTokenDoc }> {
     const token = `otop_${randomBytes(32).toString('base64url')}`;
     const doc: ApiTokenDoc = {
       _id: `tok_${randomBytes(6).toString('hex')}`,
@@ -35,6 +37,7 @@ export class ApiTokens {
       role,
       hash: hashToken(token),
       ...(scope === undefined ? {} : { scope }),
+      ...(expiresAt ? { expiresAt } : {}),
       createdAt: this.now(),
     };
     await this.models.ApiToken.create(doc);
@@ -58,6 +61,6 @@ export class ApiTokens {
   async verify(token: string): Promise<ApiTokenDoc | null> {
     if (!token.startsWith('otop_') || token.length > 200) return null;
     const doc = await this.models.ApiToken.findOne({ hash: hashToken(token) }).lean<ApiTokenDoc>();
-    return doc && !doc.revokedAt ? doc : null;
+    return doc && !doc.revokedAt && !(doc.expiresAt && doc.expiresAt <= this.now()) ? doc : null;
   }
 }

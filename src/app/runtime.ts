@@ -16,6 +16,7 @@ import { failedPayloadSeal, Inbox, isUserKey } from '../inbox/inbox.js';
 import { InboxProcessor, newOwnerId } from '../inbox/processor.js';
 import { encodeData, text } from '../bot/messages.js';
 import { LineGateway } from '../line/gateway.js';
+import { RichMenuApi } from '../line/rich-menu-api.js';
 import { RateLimiter } from '../line/rate-limit.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
@@ -25,15 +26,21 @@ import { FlowEngine } from '../flows/engine.js';
 import { loadFlows } from '../flows/loader.js';
 import { ProgressStore } from '../flows/progress.js';
 import { officerHandler } from '../features/officer/officer.js';
+import { journeysOf, type Journey } from '../features/officers/journeys.js';
+import { officerLine } from '../features/officers/line-menu.js';
+import { outboxPusher, type Pusher } from '../features/officers/notify.js';
+import { OfficerService } from '../features/officers/officer-service.js';
+import { helpRouter } from '../features/officers/routing.js';
+import { OfficerReminders } from '../features/officers/reminders.js';
+import { CampaignService } from '../features/campaigns/campaign-service.js';
+import { Segments } from '../features/campaigns/segment.js';
 import { ProducerStore } from '../features/producers/producer-store.js';
 import { buildRegistry, trainingDeps } from '../features/registry.js';
 import { trainingButtons } from '../features/training/handler.js';
 import { TrainingService, type Promotion } from '../features/training/training-service.js';
-import { CampaignService } from '../features/campaigns/campaign-service.js';
 import { CampaignDelivery } from '../features/campaigns/delivery.js';
 import { loadNoticeWords, NoticeConsent, noticesMiddleware } from '../features/campaigns/notices.js';
 import { parseQuietHours } from '../features/campaigns/quiet-hours.js';
-import { Segments } from '../features/campaigns/segment.js';
 import { ReminderService } from '../features/reminders/reminder-service.js';
 import { loadReminderRules } from '../features/reminders/rules.js';
 
@@ -65,6 +72,15 @@ export interface Runtime {
   segments: Segments;
   noticeConsent: NoticeConsent;
   reminders: ReminderService;
+  officers: OfficerService;
+  /** LINE's rich-menu endpoints (richmenu:sync, officer menu links). */
+  richMenus: RichMenuApi;
+  officerReminders: OfficerReminders;
+  /** Checklist journeys (TikTok Shop, Lazada) and their steps, for officers' statistics. */
+  journeys: Journey[];
+  pusher: Pusher;
+  /** Origin of the dashboard (officers' sign-in links). */
+  publicBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -150,12 +166,17 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.
   const loaded = loadFlows(opts.flowsDir ?? join(projectRoot, 'flows'), registry, readLocales(join(projectRoot, 'locales')));
+  const officers = new OfficerService(models);
+  const journeys = journeysOf(loaded);
+  const pusher = outboxPusher(outbox);
+  const richMenus = new RichMenuApi({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL, dataBaseURL: config.LINE_DATA_API_BASE_URL, timeoutMs: config.LINE_REQUEST_TIMEOUT_MS });
+  const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
   const engine = new FlowEngine({
     loaded,
     registry,
     sealer,
     progress,
-    onOfficer: officerHandler(models, producers),
+    onOfficer: officerHandler(models, producers, helpRouter({ models, officers, translator, journeys, pusher, logger })),
   });
   const flowsDir = opts.flowsDir ?? join(projectRoot, 'flows');
   const segments = new Segments(models);
@@ -176,10 +197,22 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const rulesDir = existsSync(join(flowsDir, '_reminders.yaml')) ? flowsDir : join(projectRoot, 'flows');
   const rules = loadReminderRules(rulesDir, { hasKey: (k) => translator.has(k, 'th') && translator.has(k, 'en'), flowIds: rulesDir === flowsDir ? new Set(loaded.flows.keys()) : undefined });
   const reminders = new ReminderService({ models, outbox, translator, logger, rules, quietHours: parseQuietHours(config.QUIET_HOURS) });
+  const officerReminders = new OfficerReminders({ models, segments, campaigns, officers, translator });
   const menu: MenuProvider = (ctx) => engine.menuChoices(ctx);
   const handle = createEventHandler(services, [
     lifecycle(menu),
     noticesMiddleware({ models, words: noticeWords, consent: noticeConsent }),
+    officerLine({
+      models,
+      officers,
+      translator,
+      journeys,
+      pusher,
+      publicBaseUrl,
+      reminders: officerReminders,
+      logger,
+      richMenus,
+    }),
     trainingButtons(trainingDeps(featureDeps)),
     engine.middleware(),
     smallTalk(menu, (typed) => (engine.means(typed, 'greeting') ? 'greeting' : engine.means(typed, 'thanks') ? 'thanks' : undefined)),
@@ -257,6 +290,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     segments,
     noticeConsent,
     reminders,
+    officers,
+    richMenus,
+    officerReminders,
+    journeys,
+    pusher,
+    publicBaseUrl,
     async close() {
       await processor.stop();
       await drainer.stop();

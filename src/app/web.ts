@@ -2,7 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { webhookRouter } from '../webhook/route.js';
+import { dashboardRouter, DASHBOARD_PATH } from '../dashboard/router.js';
 import { apiRouter } from '../api/router.js';
+import { OfficerProducers } from '../features/officers/producers.js';
+import { OfficerTrainings } from '../features/officers/trainings.js';
 import { ApiTokens } from '../api/tokens.js';
 import { ProducerAdmin } from '../features/producers/producer-admin.js';
 import { TrainingAdmin } from '../features/training/training-admin.js';
@@ -40,6 +43,7 @@ export function createWebApp(rt: Runtime): WebApp {
     }),
   );
 
+  app.use(DASHBOARD_PATH, dashboardRouter(rt));
   app.use(
     '/api/v1',
     apiRouter({
@@ -49,6 +53,14 @@ export function createWebApp(rt: Runtime): WebApp {
       producers: new ProducerAdmin(rt.models),
       reminders: rt.reminders,
       logger: rt.logger,
+      officer: {
+        models: rt.models,
+        officers: rt.officers,
+        producers: new OfficerProducers(rt.models, rt.officers, rt.sealer, rt.journeys),
+        trainings: new OfficerTrainings(rt.models, rt.officers, rt.notifyPromoted),
+        campaigns: rt.campaigns,
+        now: () => rt.services.now(),
+      },
     }),
   );
 

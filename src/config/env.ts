@@ -44,6 +44,8 @@ const schema = z.object({
     .min(1, 'LINE_CHANNEL_ACCESS_TOKEN is required (LINE Developers console → Messaging API)'),
   LINE_API_BASE_URL: origin('LINE_API_BASE_URL').default('https://api.line.me'),
   LINE_DATA_API_BASE_URL: origin('LINE_DATA_API_BASE_URL').default('https://api-data.line.me'),
+  // Where officers open the dashboard (sign-in links sent in LINE); default http://localhost:PORT.
+  PUBLIC_BASE_URL: optionalNonEmpty.refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), 'PUBLIC_BASE_URL must be an http(s) origin such as https://bot.example.org'),
   LINE_REQUEST_TIMEOUT_MS: intIn(100, 60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().trim().min(1).default('.data'),

@@ -118,6 +118,68 @@ async function act(action) {
   } catch (err) {
     toast(err.message);
   }
+  void loadRichMenu();
+}
+
+// ------------------------------------------------------------------------------------ rich menu
+
+/** Shows the selected user's rich menu under the chat (what LINE would show them). */
+async function loadRichMenu() {
+  const userId = state.selected;
+  const box = $('rich-menu');
+  if (!userId) {
+    box.hidden = true;
+    return;
+  }
+  let menu = null;
+  try {
+    const res = await fetch(`${API}/users/${encodeURIComponent(userId)}/richmenu`);
+    if (res.ok) menu = (await res.json()).menu;
+  } catch {
+    menu = null;
+  }
+  if (userId !== state.selected) return;
+  if (!menu) {
+    box.hidden = true;
+    box.dataset.menuId = '';
+    return;
+  }
+  box.hidden = false;
+  if (box.dataset.menuId === menu.richMenuId) return;
+  const firstShow = !box.dataset.menuId;
+  box.dataset.menuId = menu.richMenuId;
+  $('rich-menu-bar').textContent = menu.chatBarText;
+  $('rich-menu-image').src = `${API}/richmenus/${encodeURIComponent(menu.richMenuId)}/image`;
+  const areas = $('rich-menu-areas');
+  areas.replaceChildren();
+  for (const a of menu.areas) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.testid = 'rich-menu-area';
+    b.style.left = `${(a.bounds.x / menu.size.width) * 100}%`;
+    b.style.top = `${(a.bounds.y / menu.size.height) * 100}%`;
+    b.style.width = `${(a.bounds.width / menu.size.width) * 100}%`;
+    b.style.height = `${(a.bounds.height / menu.size.height) * 100}%`;
+    b.setAttribute('aria-label', a.action.label ?? a.action.data ?? a.action.type);
+    b.dataset.action = JSON.stringify(a.action);
+    b.addEventListener('click', () => void tapRichMenu(a.action));
+    areas.append(b);
+  }
+  if (firstShow) setRichMenuOpen(menu.selected);
+}
+
+function setRichMenuOpen(open) {
+  $('rich-menu-panel').hidden = !open;
+  $('rich-menu-bar').setAttribute('aria-expanded', String(open));
+}
+
+async function tapRichMenu(action) {
+  if (action.type === 'richmenuswitch') {
+    // LINE switches the menu on the phone, then sends the postback.
+    await api(`/users/${encodeURIComponent(state.selected)}/richmenu/switch`, { aliasId: action.richMenuAliasId });
+    await loadRichMenu();
+  }
+  await doAction(action);
 }
 
 // ------------------------------------------------------------------------------------ state
@@ -142,6 +204,8 @@ function pushEntry(e) {
 }
 
 function onEntry(e) {
+  // The bot may have linked another rich menu to this user (an officer who just linked).
+  if (e.userId === state.selected && e.from === 'bot') void loadRichMenu();
   if (!pushEntry(e)) return;
   state.lastSeq = Math.max(state.lastSeq, e.seq);
   document.body.dataset.lastEntryAt = String(Date.now());
@@ -202,6 +266,8 @@ function select(userId) {
   history.replaceState(null, '', `#${encodeURIComponent(userId)}`);
   renderUsers();
   renderChat();
+  $('rich-menu').dataset.menuId = '';
+  void loadRichMenu();
   $('message').focus();
 }
 
@@ -676,6 +742,7 @@ function sendTyped() {
 }
 
 function wire() {
+  $('rich-menu-bar').addEventListener('click', () => setRichMenuOpen($('rich-menu-panel').hidden));
   $('add-user').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const button = $('add-user-button');

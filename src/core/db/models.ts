@@ -179,10 +179,14 @@ const helpRequestSchema = new Schema(
     status: { type: String, required: true, enum: ['open', 'closed'], default: 'open' },
     createdAt: { type: Date, required: true },
     closedAt: { type: Date },
+    // The officer it was routed to (district officer, else province officer), and who closed it.
+    officerId: { type: String },
+    handledBy: { type: String },
   },
   { collection: 'help_requests', versionKey: false },
 );
 helpRequestSchema.index({ provinceCode: 1, status: 1, createdAt: -1 });
+helpRequestSchema.index({ districtCode: 1, status: 1 });
 helpRequestSchema.index({ userId: 1, status: 1 });
 
 // A registered OTOP producer: one per LINE user. Only what registration and onboarding need.
@@ -253,6 +257,85 @@ const erasureSchema = new Schema(
   { collection: 'data_erasures', versionKey: false },
 );
 
+// Community development officers (src/features/officers/). Role and scope decide what they see:
+// national admin everything, a province officer their provinces, a district officer their districts.
+const officerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    role: { type: String, required: true, enum: ['admin', 'province', 'district'] },
+    provinceCodes: { type: [String], default: [] },
+    districtCodes: { type: [String], default: [] },
+    // Display names of the area, for messages ("พัฒนากรอำเภอแม่ริม").
+    areaTh: { type: String },
+    areaEn: { type: String },
+    phone: { type: String },
+    status: { type: String, required: true, enum: ['invited', 'active', 'suspended'] },
+    lineUserId: { type: String },
+    createdAt: { type: Date, required: true },
+    linkedAt: { type: Date },
+    suspendedAt: { type: Date },
+  },
+  { collection: 'officers', versionKey: false },
+);
+officerSchema.index({ status: 1, role: 1, districtCodes: 1 });
+officerSchema.index({ status: 1, role: 1, provinceCodes: 1 });
+
+// LINE account → officer. _id is the LINE user id, so one account links to one officer at most
+// (a unique index on an optional officers.lineUserId would misbehave on FerretDB).
+const officerLinkSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    officerId: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'officer_links', versionKey: false },
+);
+
+// One-time secrets: invite codes (48 h) and dashboard sign-in links (minutes). Only the SHA-256 of
+// the secret is kept; `usedAt` is set by one conditional update, so a secret works once.
+const officerTokenSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // sha256(secret), hex
+    kind: { type: String, required: true, enum: ['invite', 'signin'] },
+    officerId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date },
+    usedBy: { type: String },
+  },
+  { collection: 'officer_tokens', versionKey: false },
+);
+officerTokenSchema.index({ expiresAt: 1 });
+
+// Dashboard sessions: _id is sha256 of the cookie value; the CSRF token travels in forms.
+const officerSessionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    officerId: { type: String, required: true },
+    csrf: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'officer_sessions', versionKey: false },
+);
+officerSessionSchema.index({ expiresAt: 1 });
+
+// Every officer action (view, export, send, handle, reveal, sign-in...), append-only.
+const auditSchema = new Schema(
+  {
+    officerId: { type: String, required: true },
+    action: { type: String, required: true },
+    channel: { type: String, required: true, enum: ['line', 'web', 'api', 'cli'] },
+    target: { type: String },
+    detail: { type: Schema.Types.Mixed },
+    at: { type: Date, required: true },
+  },
+  { collection: 'audit_log', versionKey: false },
+);
+auditSchema.index({ officerId: 1, at: -1 });
+auditSchema.index({ at: -1 });
+
 export type InboxEventDoc = InferSchemaType<typeof inboxEventSchema>;
 export type UserLockDoc = InferSchemaType<typeof userLockSchema>;
 export type SessionDoc = InferSchemaType<typeof sessionSchema>;
@@ -271,6 +354,11 @@ export const schemas = {
   Producer: producerSchema,
   ConsentEvent: consentEventSchema,
   DataErasure: erasureSchema,
+  Officer: officerSchema,
+  OfficerLink: officerLinkSchema,
+  OfficerToken: officerTokenSchema,
+  OfficerSession: officerSessionSchema,
+  Audit: auditSchema,
 } as const;
 
 
@@ -288,6 +376,11 @@ export function createModels(conn: Connection) {
     Producer: conn.model('Producer', producerSchema),
     ConsentEvent: conn.model('ConsentEvent', consentEventSchema),
     DataErasure: conn.model('DataErasure', erasureSchema),
+    Officer: conn.model('Officer', officerSchema),
+    OfficerLink: conn.model('OfficerLink', officerLinkSchema),
+    OfficerToken: conn.model('OfficerToken', officerTokenSchema),
+    OfficerSession: conn.model('OfficerSession', officerSessionSchema),
+    Audit: conn.model('Audit', auditSchema),
     ...createTrainingModels(conn),
     ...createCampaignModels(conn),
   };

@@ -1,4 +1,5 @@
 import { Sealer, type SealContext } from '../../core/crypto.js';
+import { nationalIdSeal } from '../producers/producer-store.js';
 import type { Models } from '../../core/db/models.js';
 
 export interface ResealReport {
@@ -23,7 +24,7 @@ export async function resealAll(models: Models, sealer: Sealer): Promise<ResealR
   for await (const p of models.Producer.find({ nationalIdSealed: { $exists: true } }).select({ userId: 1, nationalIdSealed: 1, nationalIdLookup: 1 }).lean().cursor()) {
     const sealed = p.nationalIdSealed;
     if (!sealed) continue;
-    const ctx = { owner: p.userId, field: 'nationalId' };
+    const ctx = nationalIdSeal(p.userId);
     const opened = sealer.tryUnseal(sealed, ctx);
     if (!opened.ok) {
       report.unreadable.push({ collection: 'producers', owner: p.userId, field: 'nationalId', reason: opened.error.message });

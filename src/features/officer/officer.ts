@@ -7,12 +7,15 @@ import type { ProducerStore } from '../producers/producer-store.js';
 
 const REPEAT_WINDOW_MS = 24 * 3_600_000;
 
+/** Who a new help request went to (src/features/officers/routing.ts), for telling the producer. */
+export type HelpRouter = (helpRequestId: string, userId: string, now: Date) => Promise<{ officer: string; area: string } | null>;
+
 /**
  * "Talk to an officer" (anywhere) and "need help" (a checklist step): record a help request for
  * the officers of the producer's province and tell the user what happens next. One open request
  * per user a day is enough; asking again says it is already on its way.
  */
-export function officerHandler(models: Models, producers: ProducerStore) {
+export function officerHandler(models: Models, producers: ProducerStore, route?: HelpRouter) {
   return async (ctx: BotContext, state: FlowState | null, flow: FlowDef | undefined): Promise<void> => {
     const now = ctx.services.now();
     const producer = await producers.get(ctx.userId);
@@ -40,7 +43,7 @@ export function officerHandler(models: Models, producers: ProducerStore) {
       ctx.say(ctx.t('common:officer.alreadyRequested'), next);
       return;
     }
-    await models.HelpRequest.create({
+    const created = await models.HelpRequest.create({
       userId: ctx.userId,
       provinceCode: producer.address.province.code,
       districtCode: producer.address.district.code,
@@ -50,6 +53,11 @@ export function officerHandler(models: Models, producers: ProducerStore) {
       status: 'open',
       createdAt: now,
     });
+    const routed = route ? await route(String(created._id), ctx.userId, now) : null;
+    if (routed) {
+      ctx.say(ctx.t('officers:routed', routed), next);
+      return;
+    }
     const province = ctx.lang === 'en' ? producer.address.province.nameEn : producer.address.province.nameTh;
     ctx.say(ctx.t(reason === 'task_help' ? 'common:officer.taskHelp' : 'common:officer.requested', { province }), next);
   };

@@ -155,3 +155,6 @@ export class ProducerStore {
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** What a national ID is sealed to (AAD): its owner and field, so it opens for that producer only. */
+export const nationalIdSeal = (userId: string): { owner: string; field: string } => ({ owner: userId, field: 'nationalId' });

@@ -4,7 +4,7 @@ import { displayE164 } from '../../domain/validation/phone.js';
 import type { FlowAction } from '../../flows/registry.js';
 import { getPath } from '../../flows/paths.js';
 import { markJourneyDone } from '../../flows/journey-done.js';
-import { ProducerRuleError, type ConsentPurpose, type Producer, type ProducerProfile, type ProducerStore } from '../producers/producer-store.js';
+import { nationalIdSeal, ProducerRuleError, type ConsentPurpose, type Producer, type ProducerProfile, type ProducerStore } from '../producers/producer-store.js';
 
 export interface RegistrationDeps {
   producers: ProducerStore;
@@ -19,7 +19,7 @@ export interface RegistrationDeps {
  */
 function maskedNationalId(p: Producer, sealer: Sealer, hidden: string): string | undefined {
   if (!p.nationalIdSealed) return undefined;
-  const opened = sealer.tryUnseal(p.nationalIdSealed, { owner: p.userId, field: 'nationalId' });
+  const opened = sealer.tryUnseal(p.nationalIdSealed, nationalIdSeal(p.userId));
   return opened.ok ? maskNationalId(opened.value) : hidden;
 }
 
@@ -71,7 +71,7 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
       const opcStars = Number(a('opc.stars') ?? 0);
       const sealedId = a('nationalId') as string | undefined;
       const lookupOf = (sealed: string) => {
-        const opened = sealer.tryUnseal(sealed, { owner: ctx.userId, field: 'nationalId' });
+        const opened = sealer.tryUnseal(sealed, nationalIdSeal(ctx.userId));
         return opened.ok ? sealer.lookup(opened.value) : undefined;
       };
       const profile: ProducerProfile = {

@@ -14,6 +14,7 @@ import { createWebApp, type WebApp } from '../../../src/app/web.js';
 import { LocalLine } from '../../../dev/standin.js';
 import { mountSimulator, SIMULATOR_PATH } from '../../../dev/simulator/router.js';
 import { seedLocalSamples } from '../../../dev/sample-data.js';
+import { syncRichMenus } from '../../../src/features/richmenu/sync.js';
 import { freshDatabase, type FreshDatabase } from '../../support/db.js';
 
 export interface LocalBot {
@@ -41,6 +42,8 @@ export async function startLocalBot(label: string, env: Record<string, string> =
   const config = loadConfig(local.configEnv({ ...base, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }), { localMode: true });
   const rt = await createRuntime({ config, logger: createLogger(config.LOG_LEVEL), mongoUri: db.uri, gateway: { baseDelayMs: 10 } });
   await seedLocalSamples(rt.models);
+  // As src/main.ts does in local mode: the stand-in gets the rich menus.
+  await syncRichMenus(rt.richMenus, rt.translator, []);
   const web = createWebApp(rt);
   mountSimulator(web.app, local);
   const server = await web.listen(0, '127.0.0.1');

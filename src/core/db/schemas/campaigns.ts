@@ -128,6 +128,8 @@ const apiTokenSchema = new Schema(
     scope: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true },
     revokedAt: { type: Date },
+    // Officer tokens (role "officer", scope {officerId}) expire.
+    expiresAt: { type: Date },
   },
   { collection: 'api_tokens', versionKey: false },
 );

@@ -84,6 +84,8 @@ export interface TrainingSignupDoc {
   /** When a seat freed up and this person moved from the waiting list to confirmed. */
   promotedAt?: Date;
   cancelledAt?: Date;
+  /** Set by an officer after the training: this person came (dashboard attendance). */
+  attendedAt?: Date;
 }
 
 const localized = (required: boolean) => ({
@@ -134,6 +136,7 @@ export const trainingSignupSchema = new Schema(
     waitingSince: { type: Date },
     promotedAt: { type: Date },
     cancelledAt: { type: Date },
+    attendedAt: { type: Date },
   },
   { collection: 'training_signups', versionKey: false },
 );
