@@ -2,6 +2,7 @@
 // awaited nor explicitly `void`ed, and async functions handed to callers that ignore the promise.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.cache/', '.data/', 'test-artifacts/', 'dev/simulator/public/', 'tools/ferretdb/'] },
@@ -23,5 +24,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     extends: [js.configs.recommended],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
+    // Pages the app serves to browsers (the officers' dashboard).
+    files: ['public/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
 );

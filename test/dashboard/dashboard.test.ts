@@ -13,7 +13,6 @@ const users: Record<string, ChatUser> = {};
 let lamphunRequest: string;
 let cmRequest: string;
 let lamphunTraining: string;
-let cmTraining: string;
 
 async function officer(args: string[]) {
   const r = await admin(bot.rt.models, ['officer:invite', ...args]);
@@ -42,7 +41,7 @@ beforeAll(async () => {
   await users['lp1']!.postback('cmd=officer');
   cmRequest = String((await bot.rt.models.HelpRequest.findOne({ userId: users['cm1']!.id }).lean())!._id);
   lamphunRequest = String((await bot.rt.models.HelpRequest.findOne({ userId: users['lp1']!.id }).lean())!._id);
-  cmTraining = await addTraining(bot.rt.models, new Date(), { capacity: 1 });
+  await addTraining(bot.rt.models, new Date(), { capacity: 1 });
   lamphunTraining = await addTraining(bot.rt.models, new Date(), { provinceCode: '51', provinceName: { th: 'ลำพูน', en: 'Lamphun' } });
   cm = { ...a, web: await signIn(bot, a.user) };
   lp = { ...b, web: await signIn(bot, b.user) };

@@ -33,9 +33,21 @@ const invite: AdminCommand = {
       for (const name of args['district'] ?? []) districts.push(await district(provinces[0]!, name));
       if (districts.length === 0) throw new UsageError('--district is required for a district officer');
     }
-    const areaTh = role === 'admin' ? 'ทั่วประเทศ' : role === 'district' ? districts.map((d) => `อำเภอ${d.nameTh}`).join(', ') + ` จังหวัด${provinces[0]!.nameTh}` : provinces.map((p) => `จังหวัด${p.nameTh}`).join(', ');
-    const areaEn = role === 'admin' ? 'nationwide' : role === 'district' ? districts.map((d) => d.nameEn).join(', ') + `, ${provinces[0]!.nameEn}` : provinces.map((p) => p.nameEn).join(', ');
-    const name = one(args, 'name') ?? (role === 'admin' ? 'ผู้ดูแลระบบ' : role === 'district' ? `พัฒนากร${areaTh}` : `พัฒนาการ${areaTh}`);
+    // The area and default name are words producers read ("who will contact you"): from locales/.
+    const t = await createTranslator(join(projectRoot, 'locales'));
+    const area = (lang: Lang) => {
+      const key = (k: string, o?: Record<string, unknown>) => t.t(lang, `officers:invitedArea.${k}`, o);
+      const nameOf = (p: { nameTh: string; nameEn: string }) => (lang === 'th' ? p.nameTh : p.nameEn);
+      if (role === 'admin') return key('nationwide');
+      if (role === 'district') {
+        const list = districts.map((d) => key('district', { name: nameOf(d) })).join(key('separator'));
+        return key('districtInProvince', { districts: list, province: nameOf(provinces[0]!) });
+      }
+      return provinces.map((p) => key('province', { name: nameOf(p) })).join(key('separator'));
+    };
+    const areaTh = area('th');
+    const areaEn = area('en');
+    const name = one(args, 'name') ?? t.t('th', `officers:invitedArea.${role === 'admin' ? 'nameAdmin' : role === 'district' ? 'nameDistrict' : 'nameProvince'}`, { area: areaTh });
     const { officer, code, expiresAt } = await new OfficerService(ctx.models).invite(
       {
         name,

@@ -16,7 +16,7 @@ import type { OfficerService } from './officer-service.js';
  */
 export function helpRouter(deps: { models: Models; officers: OfficerService; translator: Translator; journeys: readonly Journey[]; pusher: Pusher; logger: Logger }): HelpRouter {
   const help = new HelpRequests(deps.models, deps.officers);
-  return async (id, userId, now) => {
+  return async (id, userId, _now) => {
     const producer = await deps.models.Producer.findOne({ userId }, { address: 1 }).lean();
     const provinceCode = producer?.address?.province?.code;
     const districtCode = producer?.address?.district?.code;
