@@ -130,7 +130,7 @@ describe('two web processes', () => {
     const u = bot.user();
     bot.fake.fail({ path: '/v2/bot/message/reply', delayMs: 300 });
     await post(other.web.app, [ev.text(u.id, 'hello')]);
-    await waitFor(async () => Boolean((await sessionOf(u.id))?.leaseOwner)); // being handled
+    await waitFor(async () => Boolean((await sessionOf(u.id))?.leaseOwner), 20_000); // being handled
     await other.close(); // waits for the user's event, then releases
     const s = await sessionOf(u.id);
     expect(s?.leaseOwner ?? null).toBeNull();

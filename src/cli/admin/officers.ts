@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { createTranslator, type Lang } from '../../core/i18n.js';
+import { projectRoot } from '../../core/paths.js';
 import { ApiTokens } from '../../api/tokens.js';
 import { matchDistrict, matchProvince, type District, type Province } from '../../domain/thai-address.js';
 import { OfficerService } from '../../features/officers/officer-service.js';

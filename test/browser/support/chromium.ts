@@ -63,7 +63,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
-    timeout: 30_000,
+    timeout: 120_000, // a loaded 2-core machine can take long to start Chromium
     args: [
       '--headless',
       '--no-sandbox',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeData } from '../../../src/bot/messages.js';
 import { MENUS } from '../../../src/features/richmenu/menus.js';
 import { menuImage } from '../../../src/features/richmenu/sync.js';
-import { startTestBot, TEST_SECRET, TEST_TOKEN, type TestBot } from '../../support/bot.js';
+import { startTestBot, TEST_ENCRYPTION_KEY, TEST_SECRET, TEST_TOKEN, type TestBot } from '../../support/bot.js';
 import { admin, inviteCode } from '../officers/helpers.js';
 
 let bot: TestBot;
@@ -10,7 +10,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   bot = await startTestBot('richmenu');
-  env = { LINE_CHANNEL_SECRET: TEST_SECRET, LINE_CHANNEL_ACCESS_TOKEN: TEST_TOKEN, LINE_API_BASE_URL: bot.fake.url, LINE_DATA_API_BASE_URL: bot.fake.url, LOG_LEVEL: 'silent' };
+  env = { LINE_CHANNEL_SECRET: TEST_SECRET, LINE_CHANNEL_ACCESS_TOKEN: TEST_TOKEN, LINE_API_BASE_URL: bot.fake.url, LINE_DATA_API_BASE_URL: bot.fake.url, LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
 });
 afterAll(async () => bot?.close());
 
