@@ -91,9 +91,21 @@ export class Outbox {
     });
   }
 
+  /**
+   * The items with these ids (those that exist). Asked often by a campaign's delivery loop for
+   * the batches it has in flight, so it is shaped to stay cheap as the outbox grows: the pending
+   * ones come from one query on `status` (few are pending at a time), the others by point reads
+   * on `_id`, both served by an index on MongoDB and on the embedded database (which serves
+   * neither `$in` nor ranges by index, and would read the whole outbox for `_id: {$in}`).
+   */
   async get(ids: readonly string[]): Promise<OutboxDoc[]> {
     if (ids.length === 0) return [];
-    return this.models.Outbox.find({ _id: { $in: [...ids] } }).lean<OutboxDoc[]>();
+    if (ids.length === 1) return this.models.Outbox.find({ _id: ids[0] }).lean<OutboxDoc[]>();
+    const pending = await this.models.Outbox.find({ status: 'pending', _id: { $in: [...ids] } }).lean<OutboxDoc[]>();
+    const seen = new Set(pending.map((d) => d._id));
+    const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id).lean<OutboxDoc>()));
+    // Settled is final: an item not pending in the first query is read once more for its outcome.
+    return [...pending, ...rest.filter((d): d is OutboxDoc => d !== null)];
   }
 
   /** Forgets settled items older than `before` (their causes' own records remain). */

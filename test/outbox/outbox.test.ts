@@ -168,6 +168,21 @@ describe('the drainer', () => {
   });
 });
 
+describe('reading items back', () => {
+  it('when some items are pending, some settled and one was never recorded, then get returns each recorded item once with its current status', async () => {
+    const to = bot.user().id;
+    const later = new Date(Date.now() + 3_600_000); // not due: the running drainer leaves them alone
+    const ids = ['get:p1', 'get:p2', 'get:sent', 'get:failed'];
+    await bot.rt.outbox.enqueue(ids.map((id) => ({ _id: id, kind: 'push' as const, to: [to], messages: [text(id)], cause: { type: 'test', id }, notBefore: later })));
+    await bot.rt.models.Outbox.updateOne({ _id: 'get:sent' }, { $set: { status: 'sent', sentAt: new Date() } });
+    await bot.rt.models.Outbox.updateOne({ _id: 'get:failed' }, { $set: { status: 'failed', failure: { kind: 'blocked', status: 403, reason: 'blocked' } } });
+    const docs = await bot.rt.outbox.get(['get:p1', 'get:sent', 'get:none', 'get:failed', 'get:p2']);
+    expect(Object.fromEntries(docs.map((d) => [d._id, d.status]))).toEqual({ 'get:p1': 'pending', 'get:p2': 'pending', 'get:sent': 'sent', 'get:failed': 'failed' });
+    expect(docs).toHaveLength(4);
+    expect((await bot.rt.outbox.get(['get:sent']))[0]?.status).toBe('sent');
+  });
+});
+
 describe('waiting-list promotion notices', () => {
   const idOf = async () => String((await bot.rt.models.Training.findOne({ code: 'ONE-SEAT' }).lean())!._id);
 
