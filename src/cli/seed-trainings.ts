@@ -8,35 +8,12 @@
  * point MONGODB_URI at the server it logged at start-up. Running the seed again updates the
  * samples in place (dates move along with today), it never duplicates them.
  */
-import { join, resolve } from 'node:path';
 import { loadDotEnv } from '../config/dotenv.js';
 import { connectDatabase } from '../core/db/connection.js';
 import { ensureIndexes } from '../core/db/models.js';
 import { createTrainingModels } from '../core/db/schemas/training.js';
-import { projectRoot } from '../core/paths.js';
 import { seedTrainings } from '../features/training/seed.js';
-
-type EmbeddedDatabase = import('../../dev/embedded-db.js').EmbeddedDatabase;
-
-/** MONGODB_URI, or an embedded database started the way src/main.ts does it. */
-async function openDatabaseUri(
-  env: NodeJS.ProcessEnv,
-  log: (msg: string) => void,
-): Promise<{ uri: string; embedded?: EmbeddedDatabase }> {
-  const fromEnv = env['MONGODB_URI']?.trim();
-  if (fromEnv) {
-    if (!/^mongodb(\+srv)?:\/\//.test(fromEnv)) throw new Error('MONGODB_URI must start with mongodb:// or mongodb+srv://');
-    return { uri: fromEnv };
-  }
-  const { startEmbeddedDatabase } = await import('../../dev/embedded-db.js');
-  const embedded = await startEmbeddedDatabase({
-    dataDir: resolve(projectRoot, env['DATA_DIR']?.trim() || '.data'),
-    cacheDir: join(projectRoot, '.cache'),
-    projectRoot,
-    onLog: log,
-  });
-  return { uri: embedded.uri, embedded };
-}
+import { openDatabaseUri } from './open-database.js';
 
 async function main(): Promise<void> {
   loadDotEnv(); // the same .env the bot reads

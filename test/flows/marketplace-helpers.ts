@@ -2,26 +2,13 @@ import { expect } from 'vitest';
 import type { ProducerProfile } from '../../src/features/producers/producer-store.js';
 import { checkMessages, LINE_LIMITS } from '../../src/line/limits.js';
 import type { Answer, ChatUser, TestBot } from '../support/bot.js';
+import { sampleProfile } from '../support/producers.js';
 
 /** Writes a registered producer (Chiang Mai, province code 50) straight to the store. */
 export async function registerProducer(bot: TestBot, u: ChatUser, over: Partial<ProducerProfile> = {}): Promise<void> {
   await bot.rt.producers.save(
     u.id,
-    {
-      fullName: 'สมศรี ใจดี',
-      phone: '+66812345678',
-      producerType: 'single_owner',
-      address: {
-        province: { code: '50', nameTh: 'เชียงใหม่', nameEn: 'Chiang Mai' },
-        district: { code: '5007', nameTh: 'แม่ริม', nameEn: 'Mae Rim' },
-        subdistrict: { code: '500701', nameTh: 'ริมใต้', nameEn: 'Rim Tai' },
-        postcode: '50180',
-      },
-      category: 'food',
-      products: ['น้ำพริกเผา'],
-      shops: [],
-      ...over,
-    },
+    sampleProfile(over),
     { registration: true, notices: true, sharing: false },
     'test-v1',
     bot.rt.services.now(),
