@@ -156,12 +156,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const producers = new ProducerStore(models);
   const progress = new ProgressStore(models);
-  const trainings = new TrainingService(models, {
-    // The registration consent (1) covers CDD's own programmes, training included.
-    eligible: async (userId) => (await producers.get(userId))?.consents.registration === true,
-    maxActivePerUser: config.TRAINING_MAX_ACTIVE_SIGNUPS,
-  });
   const notifyPromoted = promotionNotifier({ outbox, sessions, translator });
+  const trainings = new TrainingService(
+    models,
+    {
+      // The registration consent (1) covers CDD's own programmes, training included.
+      eligible: async (userId) => (await producers.get(userId))?.consents.registration === true,
+      maxActivePerUser: config.TRAINING_MAX_ACTIVE_SIGNUPS,
+    },
+    { notify: notifyPromoted },
+  );
   const featureDeps = { models, producers, sealer, progress, trainings, sessions, notifyPromoted };
   const registry = buildRegistry(featureDeps);
   // Flow files are checked here: a mistake stops start-up naming the file, step and problem.

@@ -19,7 +19,7 @@ export function createEventHandler(services: BotServices, middleware: readonly M
     if (!source || source.type !== 'user' || typeof source.userId !== 'string' || !source.userId) return { outcome: 'ignored' };
     const userId = source.userId;
     const session = meta.session;
-    const ctx = new BotContext(event, userId, session, services, meta.receivedAt);
+    const ctx = new BotContext(event, userId, session, services, meta.receivedAt, meta.eventId);
 
     const loading = setTimeout(() => void services.gateway.showLoading(userId, 10), LOADING_AFTER_MS);
     try {

@@ -31,6 +31,8 @@ export class BotContext {
     readonly session: Session,
     readonly services: BotServices,
     readonly receivedAt: Date,
+    /** The event's id in the inbox (LINE's webhookEventId): what the event causes is keyed by it. */
+    readonly eventId: string = eventIdOf(event),
   ) {}
 
   get lang(): Lang {
@@ -70,6 +72,12 @@ export class BotContext {
     if (e.type !== 'postback') return undefined;
     return { data: e.postback.data, params: e.postback.params as Record<string, string> | undefined };
   }
+}
+
+/** LINE's webhookEventId (the inbox's id of the event); a handler built without the inbox gets the same. */
+function eventIdOf(event: LineEvent): string {
+  const id = (event as { webhookEventId?: unknown }).webhookEventId;
+  return typeof id === 'string' && id ? id : `ts:${String((event as { timestamp?: unknown }).timestamp)}`;
 }
 
 export type Next = () => Promise<void>;

@@ -19,7 +19,7 @@ export interface FeatureDeps {
   models: Models;
   producers: ProducerStore;
   sealer: Sealer;
-  erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
+  erasers?: ((userId: string, now: Date, cause: string) => Promise<string | undefined>)[];
   /** Checklist progress (the engine's instance); made from `models` when not given. */
   progress?: ProgressStore;
   trainings?: TrainingService;
@@ -31,7 +31,7 @@ export interface FeatureDeps {
 /** The training feature's dependencies, shared by its flow actions and its card buttons. */
 export function trainingDeps(deps: FeatureDeps): TrainingDeps {
   return {
-    trainings: deps.trainings ?? new TrainingService(deps.models),
+    trainings: deps.trainings ?? new TrainingService(deps.models, undefined, deps.notifyPromoted ? { notify: deps.notifyPromoted } : {}),
     producers: deps.producers,
     sessions: deps.sessions ?? new SessionStore(deps.models, 60),
     ...(deps.notifyPromoted ? { notifyPromoted: deps.notifyPromoted } : {}),

@@ -34,8 +34,16 @@ export const housekeepingJobs: Job[] = [
     schedule: '*/10 * * * *',
     async run(rt, firedAt) {
       const r = await reconcileSeats(rt.models, firedAt, rt.notifyPromoted);
+      // What was fixed, per training (code, counts before and after): for the operator.
       if (r.fixed.length) rt.logger.warn({ fixed: r.fixed }, 'training seats repaired');
-      return { checked: r.checked, fixed: r.fixed.length, busy: r.busy, promoted: r.fixed.reduce((n, f) => n + f.promoted, 0) };
+      return {
+        checked: r.checked,
+        fixed: r.fixed.length,
+        busy: r.busy,
+        promoted: r.fixed.reduce((n, f) => n + f.promoted, 0),
+        notified: r.notified,
+        trainings: r.fixed.map((f) => ({ code: f.code, before: f.before.seatsTaken, after: f.after.seatsTaken, waitingBefore: f.before.waitingCount, waitingAfter: f.after.waitingCount })),
+      };
     },
   },
   {

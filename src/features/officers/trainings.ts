@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { Models } from '../../core/db/models.js';
 import { TRAINING_TOPICS, type TrainingDoc } from '../../core/db/schemas/training.js';
 import { listProvinces } from '../../domain/thai-address.js';
-import type { Promotion } from '../training/training-service.js';
-import { toView } from '../training/training-service.js';
+import { TrainingService, type Promotion } from '../training/training-service.js';
 import type { AuditChannel, OfficerService } from './officer-service.js';
 import { coversProvince, ScopeError, trainingFilter, type Scope } from './scope.js';
 
@@ -58,11 +57,15 @@ export interface SignupRow {
  * new seats to the people waiting, first in line first.
  */
 export class OfficerTrainings {
+  private readonly seats: TrainingService;
+
   constructor(
     private readonly models: Models,
     private readonly officers: OfficerService,
-    private readonly notifyPromoted: (p: Promotion) => Promise<void>,
-  ) {}
+    notifyPromoted: (p: Promotion) => Promise<void>,
+  ) {
+    this.seats = new TrainingService(models, undefined, { notify: notifyPromoted });
+  }
 
   async list(scope: Scope): Promise<TrainingDoc[]> {
     return this.models.Training.find({ ...trainingFilter(scope), mode: 'onsite' }).sort({ startsAt: -1 }).limit(200).lean<TrainingDoc[]>();
@@ -127,12 +130,17 @@ export class OfficerTrainings {
       'office.en': f.officeTh,
       updatedAt: now,
     };
-    // One conditional update: never fewer seats than people already holding one.
-    const r = await this.models.Training.updateOne({ _id: t._id, seatsTaken: { $lte: f.capacity } }, { $set: set });
-    if (r.matchedCount !== 1) throw new TrainingFormError(['capacity']);
-    const promoted = await this.fillFromWaitlist(t._id, now);
+    // One conditional update: never fewer seats than people already holding one. `rev` is raised
+    // so that a seat operation that read the old capacity starts over.
+    const after = await this.models.Training.findOneAndUpdate(
+      { _id: t._id, seatsTaken: { $lte: f.capacity } },
+      { $set: set, $inc: { rev: 1 } },
+      { returnDocument: 'after' },
+    ).lean<TrainingDoc>();
+    if (!after) throw new TrainingFormError(['capacity']);
+    // New seats go to the people waiting, first in line first, each told (keyed by this edit).
+    const promoted = await this.seats.fillFreeSeats(id, `edit:${id}:${after.rev ?? 0}`, now);
     await this.officers.audit(scope.officerId, 'edit_training', channel, now, { target: id, detail: { capacity: f.capacity, promoted: promoted.length } });
-    for (const p of promoted) await this.notifyPromoted(p);
     return { promoted: promoted.length };
   }
 
@@ -165,35 +173,5 @@ export class OfficerTrainings {
     await this.models.TrainingSignup.updateMany({ trainingId: training._id, userId: { $nin: yes } }, { $unset: { attendedAt: 1 } });
     await this.officers.audit(scope.officerId, 'training_attendance', channel, now, { target: id, detail: { present: yes } });
     return this.models.TrainingSignup.countDocuments({ trainingId: training._id, attendedAt: { $exists: true } });
-  }
-
-  /** New free seats go to the people waiting, one conditional update per seat. */
-  private async fillFromWaitlist(id: Types.ObjectId, now: Date): Promise<Promotion[]> {
-    const out: Promotion[] = [];
-    for (let i = 0; i < 10_000; i++) {
-      const t = await this.models.Training.findById(id).lean<TrainingDoc>();
-      if (!t || t.waitingCount <= 0 || t.seatsTaken >= t.capacity) break;
-      const before = await this.models.Training.findOneAndUpdate(
-        { _id: id, seatsTaken: t.seatsTaken, waitingCount: { $gt: 0 }, capacity: t.capacity },
-        { $pop: { waitlist: -1 }, $inc: { waitingCount: -1, seatsTaken: 1 }, $set: { updatedAt: now } },
-        { returnDocument: 'before' },
-      ).lean<TrainingDoc>();
-      if (!before) continue; // someone else changed it: look again
-      const next = before.waitlist?.[0];
-      if (next === undefined) continue;
-      const s = await this.models.TrainingSignup.findOneAndUpdate(
-        { trainingId: id, userId: next, status: 'waiting' },
-        { $set: { status: 'confirmed', confirmedAt: now, promotedAt: now, updatedAt: now } },
-        { returnDocument: 'after' },
-      ).lean();
-      if (!s) {
-        // They left the list meanwhile: give the seat back so the next round can offer it again.
-        await this.models.Training.updateOne({ _id: id, seatsTaken: { $gt: 0 } }, { $inc: { seatsTaken: -1 } });
-        continue;
-      }
-      const after = { ...before, waitlist: before.waitlist.slice(1), waitingCount: before.waitingCount - 1, seatsTaken: before.seatsTaken + 1 };
-      out.push({ userId: next, trainingId: String(id), signupId: String(s._id), promotedAt: now, ...(s.producerId ? { producerId: s.producerId } : {}), training: toView(after) });
-    }
-    return out;
   }
 }

@@ -10,7 +10,7 @@ export interface RegistrationDeps {
   producers: ProducerStore;
   sealer: Sealer;
   /** Extra erasers run by "delete my data" (e.g. training sign-ups); each names what it erased. */
-  erasers?: ((userId: string, now: Date) => Promise<string | undefined>)[];
+  erasers?: ((userId: string, now: Date, cause: string) => Promise<string | undefined>)[];
 }
 
 /**
@@ -142,7 +142,8 @@ export function registrationActions(deps: RegistrationDeps): Record<string, Flow
       const now = ctx.services.now();
       const erased = await producers.erase(ctx.userId, now);
       for (const eraser of deps.erasers ?? []) {
-        const what = await eraser(ctx.userId, now);
+        // Keyed by the event that asked for it: a retried erasure does nothing twice.
+        const what = await eraser(ctx.userId, now, `erase:${ctx.eventId}`);
         if (what) erased.push(what);
       }
       ctx.session.paused = {};

@@ -19,7 +19,10 @@ export interface TrainingDeps {
   trainings: TrainingService;
   producers: ProducerStore;
   sessions: SessionStore;
-  /** Tells a person promoted from the waiting list (through the outbox, see promotion-notice.ts). */
+  /**
+   * Tells a person promoted from the waiting list (through the outbox, see promotion-notice.ts).
+   * The service tells them itself (its `notify` option); kept for callers that want to know.
+   */
   notifyPromoted?: (p: Promotion) => Promise<void>;
 }
 
@@ -69,12 +72,12 @@ export function trainingButtons(deps: TrainingDeps): Middleware {
       case 'join':
       case 'wait': {
         const producer = await deps.producers.get(ctx.userId);
+        // Keyed by the event: a retried event (a crash after the seat was taken) takes no second seat.
         const result = await deps.trainings.signUp(
-          { trainingId: id, userId: ctx.userId, producerId: producer ? ctx.userId : undefined, now },
+          { trainingId: id, userId: ctx.userId, producerId: producer ? ctx.userId : undefined, now, key: `evt:${ctx.eventId}` },
           { waitIfFull: parsed.op === 'wait' },
         );
         ctx.reply(signUpResultMessage(result, cc));
-        if (result.promoted) await deps.notifyPromoted?.(result.promoted);
         return;
       }
       case 'cancel': {
@@ -83,9 +86,9 @@ export function trainingButtons(deps: TrainingDeps): Middleware {
         return;
       }
       case 'cancel_yes': {
-        const result = await deps.trainings.cancel({ trainingId: id, userId: ctx.userId, now });
+        // The promoted person is told by the service (outbox, keyed by the promotion).
+        const result = await deps.trainings.cancel({ trainingId: id, userId: ctx.userId, now, key: `evt:${ctx.eventId}` });
         ctx.reply(cancelResultMessage(result, cc));
-        if (result.kind === 'cancelled' && result.promoted) await deps.notifyPromoted?.(result.promoted);
         return;
       }
     }
@@ -103,17 +106,13 @@ export function trainingActions(deps: TrainingDeps): Record<string, FlowAction> 
   };
 }
 
-/** "Delete my data": withdraw from trainings (freeing seats for the next in line) and forget sign-ups. */
+/**
+ * "Delete my data": withdraw from trainings (freeing seats for the next in line, who are told by
+ * the service through the outbox) and forget sign-ups, all keyed by the erasure's cause.
+ */
 export function trainingEraser(deps: TrainingDeps) {
-  return async (userId: string, now: Date): Promise<string | undefined> => {
-    const mine = await deps.trainings.mySignups(userId, now);
-    for (const s of mine) {
-      if (!s.canCancel) continue;
-      const r = await deps.trainings.cancel({ trainingId: s.training.id, userId, now });
-      // The seat this person gave up went to someone waiting: they must hear about it.
-      if (r.kind === 'cancelled' && r.promoted) await deps.notifyPromoted?.(r.promoted);
-    }
-    const removed = await deps.trainings.forget(userId);
+  return async (userId: string, now: Date, cause: string): Promise<string | undefined> => {
+    const removed = await deps.trainings.withdrawAll(userId, cause, now);
     return removed > 0 ? 'training_signups' : undefined;
   };
 }

@@ -61,7 +61,14 @@ export class TrainingAdmin {
     }
     const merged = { ...current, ...patch };
     if (merged.endsAt <= merged.startsAt) throw new CampaignInputError([{ field: 'endsAt', reason: 'must be after startsAt' }]);
-    await this.models.Training.updateOne({ _id: current._id }, { $set: { ...patch, updatedAt: this.now() } });
+    // Conditional like the seat operations: capacity never below the seats held now, and `rev`
+    // raised so an operation that read the old capacity starts over. Seats a raise frees go to
+    // the people waiting through the seat reconciler.
+    const r = await this.models.Training.updateOne(
+      { _id: current._id, seatsTaken: { $lte: patch.capacity ?? Number.MAX_SAFE_INTEGER } },
+      { $set: { ...patch, updatedAt: this.now() }, $inc: { rev: 1 } },
+    );
+    if (r.matchedCount !== 1) throw new CampaignInputError([{ field: 'capacity', reason: 'below the seats already taken' }]);
     return this.view(await this.find(id));
   }
 
@@ -86,8 +93,9 @@ export class TrainingAdmin {
     return doc;
   }
 
-  private view(d: Record<string, unknown> & { _id: unknown; waitlist?: unknown }) {
-    const { _id, waitlist: _w, ...rest } = d;
+  private view(d: Record<string, unknown> & { _id: unknown; waitlist?: unknown; seats?: unknown; holds?: unknown }) {
+    // Who holds a seat or waits is personal: the sign-ups endpoint shows it, this one only counts.
+    const { _id, waitlist: _w, seats: _s, holds: _h, ...rest } = d;
     return { id: String(_id), ...rest };
   }
 }

@@ -1,4 +1,7 @@
-import { Types } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { Types, type ClientSession, type Connection } from 'mongoose';
+import { sleep } from '../../core/async.js';
+import { AbortTransaction, inTransaction } from '../../core/db/transactions.js';
 import type {
   LocalizedText,
   SignupStatus,
@@ -76,6 +79,11 @@ export interface SignUpInput {
   userId: string;
   producerId?: string;
   now: Date;
+  /**
+   * The cause (the webhook event id, an API request's key, an erasure id): running the same cause
+   * again has the effect once. Without one, each call is its own cause.
+   */
+  key?: string;
 }
 
 export interface SignUpOptions {
@@ -118,6 +126,8 @@ export interface CancelInput {
   trainingId: string;
   userId: string;
   now: Date;
+  /** The cause, as for {@link SignUpInput.key}. */
+  key?: string;
 }
 
 export type CancelResult =
@@ -156,15 +166,32 @@ export class TrainingBusyError extends Error {
   }
 }
 
+export interface TrainingServiceOptions {
+  /** Tells a promoted person (the runtime: through the outbox, keyed by the promotion). */
+  notify?: (p: Promotion) => Promise<void>;
+}
+
 /** Retries of a read-decide-update round lost to concurrent changes (each loss means someone else progressed). */
 const MAX_ROUNDS = 200;
-const NO_WAITLIST = { waitlist: 0 } as const;
+/** A reconciler's hold on a sign-up older than this belongs to a run that died: lifted by whoever meets it. */
+export const FENCE_MS = 30_000;
+const NO_WAITLIST = { waitlist: 0, seats: 0, holds: 0 } as const;
+/** This round lost a race: read again and decide again. */
+const AGAIN = Symbol('again');
+/** Someone else's repair holds this sign-up: wait a moment, then read again. */
+const WAIT = Symbol('wait');
+type Round<T> = T | typeof AGAIN | typeof WAIT;
 
 export class TrainingService {
+  private readonly conn: Connection;
+
   constructor(
     private readonly models: TrainingModels,
     private readonly policy?: SignUpPolicy,
-  ) {}
+    private readonly opts: TrainingServiceOptions = {},
+  ) {
+    this.conn = models.Training.db;
+  }
 
   /**
    * Open trainings that have not started and whose sign-up deadline has not passed, the most
@@ -190,16 +217,38 @@ export class TrainingService {
     return out;
   }
 
-  /** Deletes every sign-up record of a user (after cancelling what can be cancelled). */
+  /**
+   * Deletes every sign-up record of a user (after cancelling what can be cancelled, see
+   * {@link withdrawAll}), and their id from the seat copies of trainings already under way or over.
+   */
   async forget(userId: string): Promise<number> {
+    await this.models.Training.updateMany(
+      { $or: [{ seats: userId }, { waitlist: userId }] },
+      { $pull: { seats: userId, waitlist: userId }, $unset: { [holdPath(userId)]: 1 }, $inc: { rev: 1 } },
+    );
     const r = await this.models.TrainingSignup.deleteMany({ userId });
     return r.deletedCount ?? 0;
+  }
+
+  /**
+   * Erasure: cancels every seat and waiting place the person holds in trainings that have not
+   * started (each keyed by `key`, the erasure's cause, so a retried erasure promotes nobody twice
+   * and re-sends no notice), then forgets their sign-ups. Returns how many records were removed.
+   */
+  async withdrawAll(userId: string, key: string, now: Date): Promise<number> {
+    const mine = await this.models.TrainingSignup.find({ userId }, { trainingId: 1, status: 1, applied: 1 }).lean<TrainingSignupDoc[]>();
+    for (const s of mine) {
+      // A cancelled one is looked at again only when this erasure cancelled it (a retry finishes it).
+      if (s.status === 'cancelled' && !(s.applied ?? []).includes(key)) continue;
+      await this.cancel({ trainingId: String(s.trainingId), userId, now, key });
+    }
+    return this.forget(userId);
   }
 
   async get(trainingId: string): Promise<TrainingView | null> {
     const id = toObjectId(trainingId);
     if (!id) return null;
-    const doc = await this.loadTraining(id);
+    const doc = await this.models.Training.findById(id, NO_WAITLIST).lean<TrainingDoc>();
     return doc ? toView(doc) : null;
   }
 
@@ -212,93 +261,65 @@ export class TrainingService {
   /**
    * Takes a seat, or (with `waitIfFull`) a place on the waiting list. Someone already waiting keeps
    * priority: while anyone waits, a newcomer gets `full` / `waiting` even if a seat is about to free up.
+   * Run again with the same `key` (a retried event), it has its effect once and answers as the first time.
    */
   async signUp(input: SignUpInput, opts: SignUpOptions = {}): Promise<SignUpResult> {
     const id = toObjectId(input.trainingId);
     if (!id) return { kind: 'not_found' };
-    const { userId, now } = input;
-    let promoted: Promotion | undefined;
-    const withPromoted = (r: SignUpOutcome): SignUpResult => (promoted ? { ...r, promoted } : r);
-
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const t = await this.loadTraining(id);
-      if (!t) return withPromoted({ kind: 'not_found' });
-      const training = toView(t);
-      if (t.status !== 'open') return withPromoted({ kind: 'cancelled', training });
-      if (now.getTime() >= t.startsAt.getTime()) return withPromoted({ kind: 'past', training });
-
-      const existing = await this.models.TrainingSignup.findOne({ trainingId: id, userId }).lean<TrainingSignupDoc>();
-      if (existing && existing.status !== 'cancelled') {
-        return withPromoted(await this.already(id, userId, existing.status, training));
-      }
-      if (now.getTime() > t.signupDeadline.getTime()) return withPromoted({ kind: 'deadline_passed', training });
-      if (this.policy && round === 0) {
-        if (!(await this.policy.eligible(userId))) return withPromoted({ kind: 'not_registered' });
-        // One user's events are handled one at a time (src/inbox/user-lock.ts), so counting first holds.
-        if ((await this.activeCount(userId, now)) >= this.policy.maxActivePerUser) {
-          return withPromoted({ kind: 'limit_reached', limit: this.policy.maxActivePerUser, training });
-        }
-      }
-
-      if (t.waitingCount === 0 && t.seatsTaken < t.capacity) {
-        const taken = await this.takeSeat(t, now);
-        if (!taken) continue; // the seat went meanwhile: look again
-        if (await this.writeSignup(existing, id, input, 'confirmed')) {
-          return withPromoted({ kind: 'confirmed', training: toView(taken) });
-        }
-        // The same person signed up at the same moment and that request won: give the seat back.
-        promoted = (await this.releaseSeat(id, now)) ?? promoted;
-        continue;
-      }
-
-      if (!opts.waitIfFull) return withPromoted({ kind: 'full', training });
-      if (!(await this.writeSignup(existing, id, input, 'waiting'))) continue; // lost to a double tap
-      const queued = await this.enqueue(id, input);
-      if (queued.promoted) promoted = queued.promoted;
-      if (queued.result) return withPromoted(queued.result);
-    }
-    throw new TrainingBusyError('sign-up');
+    const key = input.key ?? oneOff();
+    const checks = { done: false };
+    const r = await this.rounds('sign-up', (session) => this.signUpRound(id, input, key, opts, checks, session));
+    return r;
   }
 
   /**
    * Cancels a confirmed seat or a place on the waiting list. A freed seat goes to the first person
-   * waiting (returned as `promoted`), else back to the pool. Two cancellations at once each hand
-   * their own seat on, so they promote two different people and never overbook.
+   * waiting (returned as `promoted`, and told through `notify`), else back to the pool. Two
+   * cancellations at once each hand their own seat on, so they promote two different people and
+   * never overbook. Run again with the same `key`, it finishes what the first run left undone
+   * (hand-on, promotion, notice) and does nothing twice.
    */
   async cancel(input: CancelInput): Promise<CancelResult> {
     const id = toObjectId(input.trainingId);
     if (!id) return { kind: 'not_found' };
-    const { userId, now } = input;
-    const t = await this.loadTraining(id);
-    if (!t) return { kind: 'not_found' };
-    if (now.getTime() >= t.startsAt.getTime()) return { kind: 'past', training: toView(t) };
+    const key = input.key ?? oneOff();
+    const r = await this.rounds('cancellation', (session) => this.cancelRound(id, input, key, session));
+    if (r.kind === 'cancelled' && r.promoted) await this.tell(r.promoted);
+    return r;
+  }
 
-    const before = await this.models.TrainingSignup.findOneAndUpdate(
-      { trainingId: id, userId, status: { $in: ['confirmed', 'waiting'] } },
-      { $set: { status: 'cancelled', cancelledAt: now, updatedAt: now } },
-      { returnDocument: 'before' },
-    ).lean<TrainingSignupDoc>();
-    if (!before) return { kind: 'not_signed_up', training: toView(t) };
-
-    if (before.status === 'waiting') {
-      // Not in the list any more means a cancellation just popped this person to promote them;
-      // it finds the sign-up cancelled and hands the seat to the next one.
-      await this.models.Training.updateOne(
-        { _id: id, waitlist: userId },
-        { $pull: { waitlist: userId }, $inc: { waitingCount: -1 }, $set: { updatedAt: now } },
-      );
-      const after = await this.loadTraining(id);
-      return { kind: 'cancelled', previousStatus: 'waiting', training: toView(after ?? t) };
+  /**
+   * Free seats (after a capacity raise) go to the people waiting, first in line first, each
+   * promotion keyed by `key` (the edit that freed them) and told through `notify`.
+   */
+  async fillFreeSeats(trainingId: string, key: string, now: Date): Promise<Promotion[]> {
+    const id = toObjectId(trainingId);
+    if (!id) return [];
+    const pkey = `promo:${key}`;
+    const out: Promotion[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const p = await this.rounds('seat filling', async (session): Promise<Round<Promotion | null>> => {
+        const t = await this.readTraining(id, session);
+        if (!t) return null;
+        // A promotion this edit started and did not finish (a retry) is finished first.
+        const pending = seatsOf(t).find((u) => holdOf(t, u) === pkey && !out.some((p) => p.userId === u));
+        if (pending) {
+          const done = await this.confirmPromotion(id, pending, pkey, now, session);
+          return done === undefined ? AGAIN : done;
+        }
+        if (t.status !== 'open' || t.waitlist.length === 0 || t.seatsTaken >= t.capacity) return null;
+        const next = t.waitlist[0]!;
+        const moved = await this.writeCopy(t, { seats: [...seatsOf(t), next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken + 1, holds: { ...t.holds, [holdKey(next)]: pkey } }, now, session);
+        if (!moved) return AGAIN;
+        const done = await this.confirmPromotion(id, next, pkey, now, session);
+        return done === undefined ? AGAIN : done;
+      });
+      if (!p) break;
+      if (out.some((x) => x.userId === p.userId)) break;
+      out.push(p);
+      await this.tell(p);
     }
-
-    const promoted = await this.releaseSeat(id, now, { promote: t.status === 'open' });
-    const after = await this.loadTraining(id);
-    return {
-      kind: 'cancelled',
-      previousStatus: 'confirmed',
-      training: toView(after ?? t),
-      ...(promoted ? { promoted } : {}),
-    };
+    return out;
   }
 
   /**
@@ -309,7 +330,7 @@ export class TrainingService {
     const signups = await this.models.TrainingSignup.find({ userId, status: { $in: ['confirmed', 'waiting'] } })
       .lean<TrainingSignupDoc[]>();
     if (signups.length === 0) return [];
-    const trainings = await this.models.Training.find({ _id: { $in: signups.map((s) => s.trainingId) } }).lean<TrainingDoc[]>();
+    const trainings = await this.models.Training.find({ _id: { $in: signups.map((s) => s.trainingId) } }, { seats: 0, holds: 0 }).lean<TrainingDoc[]>();
     const byId = new Map(trainings.map((t) => [String(t._id), t]));
 
     const items: MySignup[] = [];
@@ -359,6 +380,240 @@ export class TrainingService {
 
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * Runs `round` until it decides. Each round is one transaction where the database has them;
+   * elsewhere its writes stand on their own, ordered so that a round cut short leaves a state the
+   * next round (or a retry of the same key, or the reconciler) finishes.
+   */
+  private async rounds<T>(what: string, round: (session?: ClientSession) => Promise<Round<T>>): Promise<T> {
+    for (let i = 0; i < MAX_ROUNDS; i++) {
+      const r = await inTransaction(
+        this.conn,
+        async (session) => {
+          const out = await round(session);
+          if (session && (out === AGAIN || out === WAIT)) throw new AbortTransaction();
+          return out;
+        },
+        AGAIN,
+      );
+      if (r === WAIT) await sleep(25);
+      else if (r !== AGAIN) return r;
+    }
+    throw new TrainingBusyError(what);
+  }
+
+  private async signUpRound(
+    id: Types.ObjectId,
+    input: SignUpInput,
+    key: string,
+    opts: SignUpOptions,
+    checks: { done: boolean },
+    session?: ClientSession,
+  ): Promise<Round<SignUpResult>> {
+    const { userId, now } = input;
+    const t = await this.readTraining(id, session);
+    if (!t) return { kind: 'not_found' };
+    const training = toView(t);
+    const s = await this.readSignup(id, userId, session);
+    if (s?.fencedBy) return this.fenced(s, session);
+    // The same cause again (a retried event): answered as the first time, nothing changed.
+    if (s && (s.applied ?? []).includes(key)) return replaySignUp(s, t);
+    if (t.status !== 'open') return { kind: 'cancelled', training };
+    if (now.getTime() >= t.startsAt.getTime()) return { kind: 'past', training };
+    if (s && s.status !== 'cancelled') return this.already(t, userId, s.status, training);
+
+    const inSeats = seatsOf(t).includes(userId);
+    const inList = t.waitlist.includes(userId);
+    if (inSeats || inList) {
+      // A seat or place already taken for this person whose sign-up was never written: this
+      // cause's own first run cut short (a retry), or another run's; it is theirs either way,
+      // and this run finishes it (a person holds at most one, so nothing is counted twice).
+      if (holdOf(t, userId) !== key && !(await this.adopt(t, userId, key, now, session))) return AGAIN;
+      if (!(await this.writeSignup(s, id, input, inSeats ? 'confirmed' : 'waiting', key, session))) return AGAIN;
+      if (inSeats) return { kind: 'confirmed', training };
+      return { kind: 'waiting', position: t.waitlist.indexOf(userId) + 1, training };
+    }
+
+    if (now.getTime() > t.signupDeadline.getTime()) return { kind: 'deadline_passed', training };
+    if (this.policy && !checks.done) {
+      if (!(await this.policy.eligible(userId))) return { kind: 'not_registered' };
+      // One user's events are handled one at a time (src/inbox/user-lock.ts), so counting first holds.
+      if ((await this.activeCount(userId, now)) >= this.policy.maxActivePerUser) {
+        return { kind: 'limit_reached', limit: this.policy.maxActivePerUser, training };
+      }
+      checks.done = true;
+    }
+
+    // First write: the seat (or place) on the training, marked with this cause; second: the
+    // sign-up. Cut short between them, the seat is counted for nobody confirmed (never the
+    // other way round): a retry of the cause finishes it, the reconciler otherwise gives it back.
+    if (t.waitingCount === 0 && t.seatsTaken < t.capacity) {
+      const taken = await this.takeSeat(t, userId, key, now, session);
+      if (!taken) return AGAIN; // the seat went meanwhile: look again
+      if (!(await this.writeSignup(s, id, input, 'confirmed', key, session))) return AGAIN;
+      return { kind: 'confirmed', training: toView(taken) };
+    }
+    if (!opts.waitIfFull) return { kind: 'full', training };
+    const queued = await this.joinList(t, userId, key, now, session);
+    if (!queued) return AGAIN; // a seat freed up or the list changed: look again
+    if (!(await this.writeSignup(s, id, input, 'waiting', key, session))) return AGAIN;
+    return { kind: 'waiting', position: queued.waitlist.indexOf(userId) + 1, training: toView(queued) };
+  }
+
+  private async cancelRound(id: Types.ObjectId, input: CancelInput, key: string, session?: ClientSession): Promise<Round<CancelResult>> {
+    const { userId, now } = input;
+    const t = await this.readTraining(id, session);
+    if (!t) return { kind: 'not_found' };
+    const s = await this.readSignup(id, userId, session);
+    if (s?.fencedBy) return this.fenced(s, session);
+    if (s && (s.applied ?? []).includes(key)) {
+      // The same cancellation again: finish handing the seat on if the first run was cut short.
+      if (s.status !== 'cancelled') return { kind: 'not_signed_up', training: toView(t) };
+      const promoted = await this.release(t, userId, key, now, session);
+      if (promoted === AGAIN || promoted === WAIT) return promoted;
+      return this.cancelled(id, s.cancelledFrom ?? 'confirmed', t, promoted, session);
+    }
+    if (now.getTime() >= t.startsAt.getTime()) return { kind: 'past', training: toView(t) };
+    if (!s || s.status === 'cancelled') return { kind: 'not_signed_up', training: toView(t) };
+
+    // First write: the sign-up (the truth) says cancelled; second: the training's copy gives the
+    // seat on. Cut short between them, a seat is counted for nobody (never overbooked): a retry
+    // of the cause finishes it, the reconciler otherwise.
+    const previous = s.status;
+    const r = await this.models.TrainingSignup.updateOne(
+      { _id: s._id, rev: revIs(s.rev), status: previous, fencedBy: { $exists: false }, applied: { $ne: key } },
+      {
+        $set: { status: 'cancelled', cancelledAt: now, cancelledFrom: previous, updatedAt: now },
+        $unset: { noticeDue: 1 },
+        $inc: { rev: 1 },
+        $push: { applied: key },
+      },
+      { session },
+    );
+    if (r.matchedCount !== 1) return AGAIN;
+    let promoted = await this.release(t, userId, key, now, session, previous);
+    // Without a transaction the cancellation stands: hand the seat on now (a lost race is retried here).
+    for (let i = 0; !session && promoted === AGAIN && i < MAX_ROUNDS; i++) {
+      const fresh = await this.readTraining(id);
+      if (!fresh) break;
+      promoted = await this.release(fresh, userId, key, now, undefined, previous);
+    }
+    if (promoted === AGAIN || promoted === WAIT) return AGAIN; // the next round sees the cancellation applied and finishes it
+    return this.cancelled(id, previous, t, promoted, session);
+  }
+
+  private async cancelled(
+    id: Types.ObjectId,
+    previousStatus: 'confirmed' | 'waiting',
+    before: TrainingDoc,
+    promoted: Promotion | undefined,
+    session?: ClientSession,
+  ): Promise<CancelResult> {
+    const after = await this.readTraining(id, session);
+    return { kind: 'cancelled', previousStatus, training: toView(after ?? before), ...(promoted ? { promoted } : {}) };
+  }
+
+  /**
+   * The training's copy after `userId`'s sign-up was cancelled by `key`: their seat goes to the
+   * first person waiting (promotion keyed `promo:<key>`), or back to the pool; their place on the
+   * list is removed. Already done (a retry): finishes the promotion it started, if any.
+   */
+  private async release(
+    t: TrainingDoc,
+    userId: string,
+    key: string,
+    now: Date,
+    session?: ClientSession,
+    from?: 'confirmed' | 'waiting',
+  ): Promise<Round<Promotion | undefined>> {
+    const pkey = `promo:${key}`;
+    const seats = seatsOf(t);
+    const holds = { ...(t.holds ?? {}) };
+    delete holds[holdKey(userId)];
+    if (seats.includes(userId)) {
+      const next = t.status === 'open' ? t.waitlist[0] : undefined;
+      const copy =
+        next === undefined
+          ? { seats: seats.filter((u) => u !== userId), waitlist: t.waitlist, seatsTaken: Math.max(0, t.seatsTaken - 1), holds }
+          : { seats: [...seats.filter((u) => u !== userId), next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
+      if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
+      if (next === undefined) return undefined;
+      return this.confirmPromotion(t._id, next, pkey, now, session);
+    }
+    if (t.waitlist.includes(userId)) {
+      const copy = { seats, waitlist: t.waitlist.filter((u) => u !== userId), seatsTaken: t.seatsTaken, holds };
+      return (await this.writeCopy(t, copy, now, session)) ? undefined : AGAIN;
+    }
+    const pending = seats.find((u) => holdOf(t, u) === pkey);
+    if (pending !== undefined) return this.confirmPromotion(t._id, pending, pkey, now, session);
+    if (from === 'confirmed' && t.seatsTaken > seats.length) {
+      // A seat counted before the training's copy named its holders: the count is handed on.
+      const next = t.status === 'open' ? t.waitlist[0] : undefined;
+      const copy =
+        next === undefined
+          ? { seats, waitlist: t.waitlist, seatsTaken: t.seatsTaken - 1, holds }
+          : { seats: [...seats, next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
+      if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
+      return next === undefined ? undefined : this.confirmPromotion(t._id, next, pkey, now, session);
+    }
+    return undefined;
+  }
+
+  /**
+   * Second write of a promotion: `userId`, moved into a seat on the training's copy under `pkey`,
+   * is confirmed on their sign-up (with `noticeDue` until the notice is in the outbox). When they
+   * are not waiting any more (they left meanwhile), the seat goes to the next one.
+   * Undefined: nobody was promoted after all.
+   */
+  private async confirmPromotion(id: Types.ObjectId, userId: string, pkey: string, now: Date, session?: ClientSession): Promise<Round<Promotion | undefined>> {
+    const s = await this.readSignup(id, userId, session);
+    if (s && (s.applied ?? []).includes(pkey)) {
+      if (s.status !== 'confirmed') return undefined;
+      const t = await this.readTraining(id, session);
+      return t ? promotionOf(s, t) : undefined;
+    }
+    if (s?.fencedBy) return undefined; // a reconciler run is repairing this training and promotes for it
+    if (s && s.status === 'waiting') {
+      const r = await this.models.TrainingSignup.updateOne(
+        { _id: s._id, rev: revIs(s.rev), status: 'waiting', fencedBy: { $exists: false } },
+        { $set: { status: 'confirmed', confirmedAt: now, promotedAt: now, noticeDue: true, updatedAt: now }, $inc: { rev: 1 }, $push: { applied: pkey } },
+        { session },
+      );
+      if (r.matchedCount !== 1) return AGAIN;
+      const t = await this.readTraining(id, session);
+      return t ? promotionOf({ ...s, promotedAt: now }, t) : undefined;
+    }
+    // Not waiting any more: the seat held for them under this key goes on to the next one.
+    const t = await this.readTraining(id, session);
+    if (!t || holdOf(t, userId) !== pkey || !seatsOf(t).includes(userId)) return undefined;
+    const holds = { ...(t.holds ?? {}) };
+    delete holds[holdKey(userId)];
+    const seats = seatsOf(t).filter((u) => u !== userId);
+    const next = t.status === 'open' ? t.waitlist[0] : undefined;
+    const copy =
+      next === undefined
+        ? { seats, waitlist: t.waitlist, seatsTaken: Math.max(0, t.seatsTaken - 1), holds }
+        : { seats: [...seats, next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
+    if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
+    return next === undefined ? undefined : this.confirmPromotion(id, next, pkey, now, session);
+  }
+
+  /** Records the notice in the outbox (keyed by the promotion, so telling twice sends once), then clears `noticeDue`. */
+  private async tell(p: Promotion): Promise<void> {
+    if (!this.opts.notify) return;
+    await this.opts.notify(p);
+    await this.models.TrainingSignup.updateOne({ _id: p.signupId, noticeDue: true }, { $unset: { noticeDue: 1 } });
+  }
+
+  /** A sign-up held by a reconciler run: wait for it, or lift the hold of a run that died. */
+  private async fenced(s: TrainingSignupDoc, session?: ClientSession): Promise<typeof WAIT | typeof AGAIN> {
+    if (s.fencedAt && Date.now() - s.fencedAt.getTime() > FENCE_MS) {
+      await this.models.TrainingSignup.updateOne({ _id: s._id, rev: revIs(s.rev), fencedBy: s.fencedBy }, { $unset: { fencedBy: 1, fencedAt: 1 }, $inc: { rev: 1 } }, { session });
+      return AGAIN;
+    }
+    return WAIT;
+  }
+
   /** Seats and waiting places the person holds in trainings that have not started. */
   private async activeCount(userId: string, now: Date): Promise<number> {
     const active = await this.models.TrainingSignup.find({ userId, status: { $in: ['confirmed', 'waiting'] } }, { trainingId: 1 }).lean<Pick<TrainingSignupDoc, 'trainingId'>[]>();
@@ -367,41 +622,85 @@ export class TrainingService {
     return trainings.filter((t) => t.startsAt.getTime() > now.getTime()).length;
   }
 
-  private loadTraining(id: Types.ObjectId): Promise<TrainingDoc | null> {
-    return this.models.Training.findById(id, NO_WAITLIST).lean<TrainingDoc>().exec();
+  private async readTraining(id: Types.ObjectId, session?: ClientSession): Promise<TrainingDoc | null> {
+    const t = await this.models.Training.findById(id).session(session ?? null).lean<TrainingDoc>().exec();
+    return t ? { ...t, waitlist: t.waitlist ?? [], waitingCount: t.waitingCount ?? 0 } : null;
   }
 
-  private async already(
-    id: Types.ObjectId,
-    userId: string,
-    status: 'confirmed' | 'waiting',
-    training: TrainingView,
-  ): Promise<SignUpOutcome> {
+  private readSignup(id: Types.ObjectId, userId: string, session?: ClientSession): Promise<TrainingSignupDoc | null> {
+    return this.models.TrainingSignup.findOne({ trainingId: id, userId }).session(session ?? null).lean<TrainingSignupDoc>().exec();
+  }
+
+  private async already(t: TrainingDoc, userId: string, status: 'confirmed' | 'waiting', training: TrainingView): Promise<SignUpOutcome> {
     if (status === 'confirmed') return { kind: 'already', status, training };
-    const position = await this.waitingPosition(String(id), userId);
-    return position ? { kind: 'already', status, position, training } : { kind: 'already', status, training };
+    const at = t.waitlist.indexOf(userId);
+    return at >= 0 ? { kind: 'already', status, position: at + 1, training } : { kind: 'already', status, training };
   }
 
-  /** One seat, only if one is free and nobody is waiting for it. Returns the training after. */
-  private takeSeat(t: TrainingDoc, now: Date): Promise<TrainingDoc | null> {
+  /** One seat for `userId`, only if one is free, nobody is waiting and they hold none. Returns the training after. */
+  private takeSeat(t: TrainingDoc, userId: string, key: string, now: Date, session?: ClientSession): Promise<TrainingDoc | null> {
     return this.models.Training.findOneAndUpdate(
-      { _id: t._id, status: 'open', capacity: t.capacity, seatsTaken: { $lt: t.capacity }, waitingCount: 0 },
-      { $inc: { seatsTaken: 1 }, $set: { updatedAt: now } },
-      { returnDocument: 'after' },
+      { _id: t._id, status: 'open', capacity: t.capacity, seatsTaken: { $lt: t.capacity }, waitingCount: 0, seats: { $ne: userId }, waitlist: { $ne: userId } },
+      { $push: { seats: userId }, $inc: { seatsTaken: 1, rev: 1 }, $set: { [holdPath(userId)]: key, updatedAt: now } },
+      { returnDocument: 'after', session },
     )
       .lean<TrainingDoc>()
       .exec();
   }
 
+  /** The end of the waiting list for `userId`, only while there is no seat for them. Returns the training after. */
+  private joinList(t: TrainingDoc, userId: string, key: string, now: Date, session?: ClientSession): Promise<TrainingDoc | null> {
+    return this.models.Training.findOneAndUpdate(
+      {
+        _id: t._id,
+        status: 'open',
+        waitlist: { $ne: userId },
+        seats: { $ne: userId },
+        $or: [{ waitingCount: { $gt: 0 } }, { capacity: t.capacity, seatsTaken: { $gte: t.capacity } }],
+      },
+      { $push: { waitlist: userId }, $inc: { waitingCount: 1, rev: 1 }, $set: { [holdPath(userId)]: key, updatedAt: now } },
+      { returnDocument: 'after', session },
+    )
+      .lean<TrainingDoc>()
+      .exec();
+  }
+
+  /** Marks the seat or place `userId` holds as this cause's (to finish a run cut short). */
+  private async adopt(t: TrainingDoc, userId: string, key: string, now: Date, session?: ClientSession): Promise<boolean> {
+    const r = await this.models.Training.updateOne(
+      { _id: t._id, rev: revIs(t.rev), $or: [{ seats: userId }, { waitlist: userId }] },
+      { $set: { [holdPath(userId)]: key, updatedAt: now }, $inc: { rev: 1 } },
+      { session },
+    );
+    return r.matchedCount === 1;
+  }
+
+  /** Compare-and-set of the training's whole seat copy (used where one update must move a person between lists). */
+  private async writeCopy(
+    t: TrainingDoc,
+    copy: { seats: string[]; waitlist: string[]; seatsTaken: number; holds: Record<string, string> },
+    now: Date,
+    session?: ClientSession,
+  ): Promise<boolean> {
+    const r = await this.models.Training.updateOne(
+      { _id: t._id, rev: revIs(t.rev) },
+      { $set: { seats: copy.seats, waitlist: copy.waitlist, waitingCount: copy.waitlist.length, seatsTaken: copy.seatsTaken, holds: copy.holds, updatedAt: now }, $inc: { rev: 1 } },
+      { session },
+    );
+    return r.matchedCount === 1;
+  }
+
   /**
-   * Writes the person's sign-up as `status`: a new document, or their cancelled one reused.
-   * False when another request for the same person got there first.
+   * Writes the person's sign-up as `status` with `key` applied: a new document, or their cancelled
+   * one reused. False when it changed since it was read (a double tap, a reconciler's hold).
    */
   private async writeSignup(
     existing: TrainingSignupDoc | null,
     trainingId: Types.ObjectId,
     input: SignUpInput,
     status: 'confirmed' | 'waiting',
+    key: string,
+    session?: ClientSession,
   ): Promise<boolean> {
     const { now } = input;
     const set: Record<string, unknown> = {
@@ -411,117 +710,71 @@ export class TrainingService {
       ...(input.producerId ? { producerId: input.producerId } : {}),
     };
     if (existing) {
-      const unset: Record<string, 1> = { cancelledAt: 1, promotedAt: 1, [status === 'confirmed' ? 'waitingSince' : 'confirmedAt']: 1 };
-      const r = await this.models.TrainingSignup.updateOne({ _id: existing._id, status: 'cancelled' }, { $set: set, $unset: unset });
+      const unset: Record<string, 1> = { cancelledAt: 1, promotedAt: 1, cancelledFrom: 1, noticeDue: 1, [status === 'confirmed' ? 'waitingSince' : 'confirmedAt']: 1 };
+      const r = await this.models.TrainingSignup.updateOne(
+        { _id: existing._id, rev: revIs(existing.rev), status: 'cancelled', fencedBy: { $exists: false }, applied: { $ne: key } },
+        { $set: set, $unset: unset, $inc: { rev: 1 }, $push: { applied: key } },
+        { session },
+      );
       return r.matchedCount === 1;
     }
     try {
-      await this.models.TrainingSignup.create({ trainingId, userId: input.userId, createdAt: now, ...set });
+      await this.models.TrainingSignup.create([{ trainingId, userId: input.userId, createdAt: now, rev: 1, applied: [key], ...set }], { session });
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
   }
+}
 
-  /**
-   * Puts a person whose sign-up already says `waiting` at the end of the list. If the list turns
-   * out to be empty with a seat free (someone cancelled meanwhile), takes that seat instead.
-   * `result` undefined: start the sign-up over.
-   */
-  private async enqueue(
-    id: Types.ObjectId,
-    input: SignUpInput,
-  ): Promise<{ result?: SignUpOutcome; promoted?: Promotion }> {
-    const { userId, now } = input;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const t = await this.models.Training.findById(id).lean<TrainingDoc>();
-      if (!t) return { result: { kind: 'not_found' } };
-      if (t.status !== 'open') {
-        await this.models.TrainingSignup.updateOne(
-          { trainingId: id, userId, status: 'waiting' },
-          { $set: { status: 'cancelled', cancelledAt: now, updatedAt: now } },
-        );
-        return { result: { kind: 'cancelled', training: toView(t) } };
-      }
-      const at = (t.waitlist ?? []).indexOf(userId);
-      if (at >= 0) return { result: { kind: 'waiting', position: at + 1, training: toView(t) } };
-
-      if (t.waitingCount === 0 && t.seatsTaken < t.capacity) {
-        const taken = await this.takeSeat(t, now);
-        if (!taken) continue;
-        const confirmed = await this.models.TrainingSignup.updateOne(
-          { trainingId: id, userId, status: 'waiting' },
-          { $set: { status: 'confirmed', confirmedAt: now, updatedAt: now }, $unset: { waitingSince: 1 } },
-        );
-        if (confirmed.matchedCount === 1) return { result: { kind: 'confirmed', training: toView(taken) } };
-        const promoted = await this.releaseSeat(id, now); // they cancelled meanwhile
-        return promoted ? { promoted } : {};
-      }
-
-      const after = await this.models.Training.findOneAndUpdate(
-        {
-          _id: id,
-          status: 'open',
-          waitlist: { $ne: userId },
-          $or: [{ waitingCount: { $gt: 0 } }, { capacity: t.capacity, seatsTaken: { $gte: t.capacity } }],
-        },
-        { $push: { waitlist: userId }, $inc: { waitingCount: 1 }, $set: { updatedAt: now } },
-        { returnDocument: 'after' },
-      ).lean<TrainingDoc>();
-      if (!after) continue;
-      const position = after.waitlist.indexOf(userId) + 1;
-      return { result: { kind: 'waiting', position, training: toView(after) } };
-    }
-    throw new TrainingBusyError('waiting list');
+/** What a sign-up applied before answers a retry of it. */
+function replaySignUp(s: TrainingSignupDoc, t: TrainingDoc): SignUpResult {
+  const training = toView(t);
+  if (s.status === 'waiting') {
+    const at = t.waitlist.indexOf(s.userId);
+    return at >= 0 ? { kind: 'waiting', position: at + 1, training } : { kind: 'already', status: 'waiting', training };
   }
+  return { kind: 'confirmed', training };
+}
 
-  /**
-   * A confirmed seat is being given up: hand it to the first person waiting (seatsTaken unchanged)
-   * or, when nobody waits, return it to the pool. With `promote: false` (training cancelled) the
-   * seat is only returned.
-   */
-  private async releaseSeat(id: Types.ObjectId, now: Date, opts: { promote?: boolean } = {}): Promise<Promotion | undefined> {
-    const promote = opts.promote ?? true;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (promote) {
-        const before = await this.models.Training.findOneAndUpdate(
-          { _id: id, waitingCount: { $gt: 0 } },
-          { $pop: { waitlist: -1 }, $inc: { waitingCount: -1 }, $set: { updatedAt: now } },
-          { returnDocument: 'before' },
-        ).lean<TrainingDoc>();
-        if (before) {
-          const next = before.waitlist?.[0];
-          if (next === undefined) continue; // count and list disagreed; the count is now lower
-          const s = await this.models.TrainingSignup.findOneAndUpdate(
-            { trainingId: id, userId: next, status: 'waiting' },
-            { $set: { status: 'confirmed', confirmedAt: now, promotedAt: now, updatedAt: now } },
-            { returnDocument: 'after' },
-          ).lean<TrainingSignupDoc>();
-          if (!s) continue; // they left the list meanwhile: the seat goes to the next one
-          const after: TrainingDoc = { ...before, waitlist: before.waitlist.slice(1), waitingCount: before.waitingCount - 1 };
-          return {
-            userId: next,
-            trainingId: String(id),
-            signupId: String(s._id),
-            promotedAt: s.promotedAt ?? now,
-            ...(s.producerId ? { producerId: s.producerId } : {}),
-            training: toView(after),
-          };
-        }
-      }
-      const freed = await this.models.Training.findOneAndUpdate(
-        promote ? { _id: id, waitingCount: 0, seatsTaken: { $gt: 0 } } : { _id: id, seatsTaken: { $gt: 0 } },
-        { $inc: { seatsTaken: -1 }, $set: { updatedAt: now } },
-        { returnDocument: 'after' },
-      ).lean<TrainingDoc>();
-      if (freed) return undefined;
-      const t = await this.loadTraining(id);
-      if (!t || t.seatsTaken <= 0) return undefined; // nothing counted to give back
-      // Someone joined the list in between: loop and hand the seat to them.
-    }
-    throw new TrainingBusyError('cancellation');
-  }
+export function promotionOf(s: Pick<TrainingSignupDoc, '_id' | 'userId' | 'producerId' | 'promotedAt'>, t: TrainingDoc): Promotion {
+  return {
+    userId: s.userId,
+    trainingId: String(t._id),
+    signupId: String(s._id),
+    promotedAt: s.promotedAt ?? new Date(0),
+    ...(s.producerId ? { producerId: s.producerId } : {}),
+    training: toView(t),
+  };
+}
+
+/** Holders of a seat on the training's copy. */
+export function seatsOf(t: Pick<TrainingDoc, 'seats'>): string[] {
+  return t.seats ?? [];
+}
+
+/** The key under which `holds` records a user (LINE ids are plain; anything else is made a safe field name). */
+export function holdKey(userId: string): string {
+  return userId.replace(/[.$]/g, '_');
+}
+
+function holdPath(userId: string): string {
+  return `holds.${holdKey(userId)}`;
+}
+
+export function holdOf(t: Pick<TrainingDoc, 'holds'>, userId: string): string | undefined {
+  return t.holds?.[holdKey(userId)];
+}
+
+/** A compare-and-set condition on `rev` (documents written before it existed have none). */
+export function revIs(rev: number | undefined): number | { $exists: false } {
+  return rev === undefined ? { $exists: false } : rev;
+}
+
+/** A key for a call that names no cause (it cannot be retried idempotently). */
+function oneOff(): string {
+  return `once:${randomUUID()}`;
 }
 
 export function toView(t: TrainingDoc): TrainingView {

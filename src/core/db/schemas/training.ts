@@ -2,17 +2,19 @@ import { Schema, Types, type Connection } from 'mongoose';
 
 /**
  * Trainings offered to producers and the sign-ups for them (issue #4).
- * Written to what both MongoDB and FerretDB 1.x support (see src/core/db/models.ts): no transactions,
- * no partial/sparse/TTL indexes, no unique index on an optional field.
+ * Written to what both MongoDB and FerretDB 1.x support (see src/core/db/models.ts): no partial/
+ * sparse/TTL indexes, no unique index on an optional field; transactions only where the database
+ * has them (src/core/db/transactions.ts), never required for correctness.
  *
- * Seats and the waiting list live on the training document, so that every change to them is one
- * single-document update (atomic on MongoDB, and on the embedded FerretDB through its serialising front):
- * - `seatsTaken` counts confirmed seats; it is only raised by a conditional update
- *   (`seatsTaken < capacity`, no one waiting) with `$inc`;
- * - `waitlist` holds the LINE user ids waiting, in order ($push to join, $pop -1 to promote the
- *   first, $pull of a plain value to leave); `waitingCount` is its length, changed in the same update.
- * Invariant kept by every update: a free seat (`seatsTaken < capacity`) means nobody is waiting.
- * `training_signups` holds each person's own record (status, dates) for "my trainings".
+ * The sign-up documents (`training_signups`) are the source of truth for who holds a seat and who
+ * waits. The training document keeps a derived copy for admission control, changed by conditional
+ * single-document updates: `seats` (user ids holding a seat) with `seatsTaken`, `waitlist` (user
+ * ids waiting, first in line first) with `waitingCount`, `holds` (user id → key of the operation
+ * that put them there) and `rev` (raised by every change, for compare-and-set writers).
+ * Invariant: every confirmed sign-up's user is in `seats` (a seat is taken on the training before
+ * the sign-up says confirmed, and given back only after it no longer does), so confirmed sign-ups
+ * never exceed capacity. Disagreements a crash leaves behind are repaired by the seat reconciler
+ * (src/features/training/seat-reconciler.ts); see src/features/training/training-service.ts.
  */
 
 export const TRAINING_TOPICS = [
@@ -57,6 +59,12 @@ export interface TrainingDoc {
   endsAt: Date;
   capacity: number;
   seatsTaken: number;
+  /** LINE user ids holding a seat (derived from the sign-ups; absent on documents made before it existed). */
+  seats?: string[];
+  /** User id → key of the operation that put them in `seats` or `waitlist` (recognises a retry of it). */
+  holds?: Record<string, string>;
+  /** Raised by every change of seats, list or capacity: compare-and-set writers condition on it. */
+  rev?: number;
   /** LINE user ids waiting for a seat, first in line first. */
   waitlist: string[];
   waitingCount: number;
@@ -86,6 +94,17 @@ export interface TrainingSignupDoc {
   cancelledAt?: Date;
   /** Set by an officer after the training: this person came (dashboard attendance). */
   attendedAt?: Date;
+  /** Raised by every change of status: writers condition on it (and the reconciler fences with it). */
+  rev?: number;
+  /** Keys of the operations applied to this sign-up (the causing event, request or erasure). */
+  applied?: string[];
+  /** What a cancellation cancelled (replayed to a retry of that cancellation). */
+  cancelledFrom?: 'confirmed' | 'waiting';
+  /** Promoted and not yet recorded in the outbox as told. */
+  noticeDue?: boolean;
+  /** Held by a reconciler run repairing the training: no operation commits meanwhile. */
+  fencedBy?: string;
+  fencedAt?: Date;
 }
 
 const localized = (required: boolean) => ({
@@ -107,6 +126,9 @@ export const trainingSchema = new Schema(
     endsAt: { type: Date, required: true },
     capacity: { type: Number, required: true, min: 1 },
     seatsTaken: { type: Number, required: true, default: 0, min: 0 },
+    seats: { type: [String], default: [] },
+    holds: { type: Schema.Types.Mixed, default: () => ({}) },
+    rev: { type: Number, required: true, default: 0 },
     waitlist: { type: [String], default: [] },
     waitingCount: { type: Number, required: true, default: 0, min: 0 },
     signupDeadline: { type: Date, required: true },
@@ -137,6 +159,12 @@ export const trainingSignupSchema = new Schema(
     promotedAt: { type: Date },
     cancelledAt: { type: Date },
     attendedAt: { type: Date },
+    rev: { type: Number, required: true, default: 0 },
+    applied: { type: [String], default: [] },
+    cancelledFrom: { type: String, enum: ['confirmed', 'waiting'] },
+    noticeDue: { type: Boolean },
+    fencedBy: { type: String },
+    fencedAt: { type: Date },
   },
   { collection: 'training_signups', versionKey: false },
 );
