@@ -81,7 +81,8 @@ async function reconcileOne(models: TrainingModels, t: TrainingDoc, now: Date, o
   const seats0 = seatsOf(t);
   const list0 = t.waitlist;
   const confirmed = new Set(signups.filter((s) => s.status === 'confirmed').map((s) => s.userId));
-  const listPos = (u: string) => (list0.includes(u) ? list0.indexOf(u) : Number.MAX_SAFE_INTEGER);
+  // Ties in time keep the copy's order; someone moved into a seat by a promotion cut short was first in line.
+  const listPos = (u: string) => (seats0.includes(u) ? -1 : list0.includes(u) ? list0.indexOf(u) : Number.MAX_SAFE_INTEGER);
   const waiting = signups
     .filter((s) => s.status === 'waiting')
     .sort((a, b) => (a.waitingSince?.getTime() ?? 0) - (b.waitingSince?.getTime() ?? 0) || listPos(a.userId) - listPos(b.userId) || String(a._id).localeCompare(String(b._id)))
