@@ -12,19 +12,17 @@ const support = new WeakMap<object, Promise<boolean>>();
 
 /** True when `hello` says replica set (`setName`) or mongos (`msg: 'isdbgrid'`). Asked once per connection. */
 export function supportsTransactions(conn: Connection): Promise<boolean> {
-  let known = support.get(conn);
-  if (!known) {
-    const db = conn.db;
-    known = db
-      ? db
-          .admin()
-          .command({ hello: 1 })
-          .then((h) => typeof h.setName === 'string' || h.msg === 'isdbgrid')
-          .catch(() => false)
-      : Promise.resolve(false);
-    support.set(conn, known);
-  }
-  return known;
+  const known = support.get(conn);
+  if (known) return known;
+  const db = conn.db;
+  if (!db) return Promise.resolve(false); // not connected yet: asked again next time
+  const asked = db
+    .admin()
+    .command({ hello: 1 })
+    .then((h) => typeof h.setName === 'string' || h.msg === 'isdbgrid')
+    .catch(() => false);
+  support.set(conn, asked);
+  return asked;
 }
 
 /** Thrown inside a transaction to abort it and let the caller start over. */

@@ -17,7 +17,7 @@ import type { CancelResult, MySignup, Promotion, SignUpResult, TrainingView } fr
  * - `join`        confirmed "sign up": call `signUp(…)` (answers `full` if the last seat just went)
  * - `wait`        confirmed "join the waiting list": call `signUp(…, { waitIfFull: true })`
  * - `cancel`      a "My trainings" card's button: ask for confirmation ({@link confirmCancelMessage})
- * - `cancel_yes`  confirmed cancellation: call `cancel(…)`, then push {@link promotedMessage} to `promoted.userId`
+ * - `cancel_yes`  confirmed cancellation: call `cancel(…)`; the service tells `promoted.userId` ({@link promotedMessage}, outbox)
  */
 
 export type Translate = (key: string, params?: Record<string, unknown>) => string;

@@ -15,22 +15,36 @@ import type {
 
 /**
  * Trainings: listing, sign-up with a waiting list, cancellation with promotion of the first person
- * waiting. No LINE or i18n here: the conversation layer turns results into messages and pushes
- * "you got a seat" to whoever `cancel()` promoted.
+ * waiting. No LINE or i18n here: the conversation layer turns results into messages; promoted
+ * people are told through `notify` (the runtime's outbox notifier, keyed by the promotion).
  *
- * Concurrency (no transactions: FerretDB 1.x has none). Every change to seats or to the waiting
- * list is ONE conditional update of the training document (see src/core/db/schemas/training.ts):
- * - take a seat:   { seatsTaken < capacity, waitingCount: 0 }          → $inc seatsTaken +1
- * - join the list: { (seatsTaken ≥ capacity or waitingCount > 0), waitlist ∌ user } → $push user
- * - pass a seat on: { waitingCount > 0 } → $pop the first (read from the pre-image); seatsTaken unchanged
- * - free a seat:   { waitingCount: 0, seatsTaken > 0 }                  → $inc seatsTaken −1
- * so seats are never overbooked and a free seat always means nobody is waiting. Each person's own
- * record (training_signups, unique per training+user) is written next to it; a lost race on that
- * record (11000 or a conditional update that matches nothing) gives the seat back.
- * Same-user races (double taps) are covered by the unique index; the bot also handles one user's
- * events one at a time (src/inbox/user-lock.ts).
- * A crash between the two writes can leave a seat counted without a sign-up (or a sign-up marked
- * waiting but not in the list); there is no repair job for that yet.
+ * Truth and copy. The sign-up documents (training_signups, one per training and person, with a
+ * `rev`) say who holds a seat and who waits. The training document keeps a copy for admission
+ * control (src/core/db/schemas/training.ts): `seats` and `waitlist` name the people, `holds` the
+ * operation that put each there, `rev` changes with every write. Taking a seat or a place is one
+ * conditional update ({ seat free, nobody waiting, person not yet in }); moves between the lists
+ * (hand a seat on, promote) are compare-and-set on `rev`. A person is in the copy at most once.
+ *
+ * Causes. Every operation carries `key`, its cause (the webhook event id, an API request's key,
+ * `erase:<event id>`, `edit:<training>:<rev>`), recorded in the sign-up's `applied` and in `holds`;
+ * running the same cause again has the effect once and answers as the first run did. A promotion
+ * is keyed `promo:<cause>`; the promoted sign-up carries `noticeDue` until its notice is in the outbox.
+ *
+ * Order of the two writes, so that a crash between them never overbooks:
+ * - sign up / join the list: first the copy (seat or place, held under the key), then the sign-up;
+ *   cut short, a seat is counted for nobody: the retry finds its own hold and writes the sign-up;
+ * - cancel: first the sign-up (cancelled), then the copy (seat handed to the first waiting person
+ *   or back to the pool); cut short, the retry sees its key applied and finishes the hand-on;
+ * - promote: first the copy (moved into a seat under `promo:<cause>`), then the sign-up
+ *   (confirmed, `noticeDue`), then the notice; cut short, the retry of the cause finishes each.
+ * So a confirmed sign-up is always in `seats`, and `seats` never exceeds capacity. Whatever no
+ * retry finishes, the seat reconciler (seat-reconciler.ts, a worker job) repairs from the sign-ups;
+ * it fences the sign-ups it changes (`fencedBy`), and operations wait for a fence to lift.
+ *
+ * Transactions. Where the database has them (MongoDB replica set or mongos), each round of an
+ * operation runs in one (src/core/db/transactions.ts): the same functions with the session passed
+ * through, so both paths are one code. The embedded FerretDB has none and takes the ordered path.
+ * Same-person races are further limited by the bot handling one user's events at a time.
  */
 
 export interface TrainingView {
@@ -116,10 +130,7 @@ export interface SignUpPolicy {
   maxActivePerUser: number;
 }
 
-/**
- * `promoted` is set only in a rare race (a double tap that took a seat and had to give it back,
- * which went to the first person waiting): the caller should tell that person, as after `cancel`.
- */
+/** `promoted`: kept for callers of the older shape; sign-up never promotes anyone now (a person holds at most one seat). */
 export type SignUpResult = SignUpOutcome & { promoted?: Promotion };
 
 export interface CancelInput {
@@ -415,7 +426,7 @@ export class TrainingService {
     if (!t) return { kind: 'not_found' };
     const training = toView(t);
     const s = await this.readSignup(id, userId, session);
-    if (s?.fencedBy) return this.fenced(s, session);
+    if (s?.fencedBy) return this.fenced(s);
     // The same cause again (a retried event): answered as the first time, nothing changed.
     if (s && (s.applied ?? []).includes(key)) return replaySignUp(s, t);
     if (t.status !== 'open') return { kind: 'cancelled', training };
@@ -465,7 +476,7 @@ export class TrainingService {
     const t = await this.readTraining(id, session);
     if (!t) return { kind: 'not_found' };
     const s = await this.readSignup(id, userId, session);
-    if (s?.fencedBy) return this.fenced(s, session);
+    if (s?.fencedBy) return this.fenced(s);
     if (s && (s.applied ?? []).includes(key)) {
       // The same cancellation again: finish handing the seat on if the first run was cut short.
       if (s.status !== 'cancelled') return { kind: 'not_signed_up', training: toView(t) };
@@ -606,9 +617,10 @@ export class TrainingService {
   }
 
   /** A sign-up held by a reconciler run: wait for it, or lift the hold of a run that died. */
-  private async fenced(s: TrainingSignupDoc, session?: ClientSession): Promise<typeof WAIT | typeof AGAIN> {
+  private async fenced(s: TrainingSignupDoc): Promise<typeof WAIT | typeof AGAIN> {
     if (s.fencedAt && Date.now() - s.fencedAt.getTime() > FENCE_MS) {
-      await this.models.TrainingSignup.updateOne({ _id: s._id, rev: revIs(s.rev), fencedBy: s.fencedBy }, { $unset: { fencedBy: 1, fencedAt: 1 }, $inc: { rev: 1 } }, { session });
+      // Outside the round's transaction (which is abandoned to read again): the lifting must stand.
+      await this.models.TrainingSignup.updateOne({ _id: s._id, rev: revIs(s.rev), fencedBy: s.fencedBy }, { $unset: { fencedBy: 1, fencedAt: 1 }, $inc: { rev: 1 } });
       return AGAIN;
     }
     return WAIT;
