@@ -82,7 +82,12 @@ export const openApiDocument = {
       post: { summary: 'Create a training', requestBody: body(open), responses: { '201': ok(ref('Training'), 'Created'), ...errors } },
     },
     '/trainings/{id}': {
-      patch: { summary: 'Update a training', parameters: [idParam()], requestBody: body(open), responses: { '200': ok(ref('Training')), ...errors, ...notFound } },
+      patch: {
+        summary: 'Update a training (seats a capacity raise frees go to the people waiting, keyed by Idempotency-Key when given)',
+        parameters: [idParam(), { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 100 } }],
+        requestBody: body(open),
+        responses: { '200': ok(ref('Training')), ...errors, ...notFound },
+      },
     },
     '/trainings/{id}/signups': {
       get: {

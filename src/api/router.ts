@@ -72,7 +72,12 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
         sendJson(res, 200, { items: await d.trainings.list({ status: req.query.status as string | undefined, provinceCode: req.query.province as string | undefined }) }),
     },
     { method: 'post', path: '/trainings', handler: async (req, res) => sendJson(res, 201, await d.trainings.create(req.body)) },
-    { method: 'patch', path: '/trainings/{id}', handler: async (req, res) => sendJson(res, 200, await d.trainings.update(param(req, 'id'), req.body)) },
+    {
+      method: 'patch',
+      path: '/trainings/{id}',
+      // The request's Idempotency-Key (when sent) is the cause of any promotion a capacity raise makes.
+      handler: async (req, res) => sendJson(res, 200, await d.trainings.update(param(req, 'id'), req.body, { key: req.get('idempotency-key')?.slice(0, 100) })),
+    },
     { method: 'get', path: '/trainings/{id}/signups', handler: async (req, res) => sendJson(res, 200, { items: await d.trainings.signups(param(req, 'id')) }) },
     { method: 'get', path: '/producers', handler: async (req, res) => sendJson(res, 200, await d.producers.list({ ...req.query })) },
     {

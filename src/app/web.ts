@@ -49,7 +49,7 @@ export function createWebApp(rt: Runtime): WebApp {
     apiRouter({
       tokens: new ApiTokens(rt.models),
       campaigns: rt.campaigns,
-      trainings: new TrainingAdmin(rt.models),
+      trainings: new TrainingAdmin(rt.models, undefined, rt.notifyPromoted),
       producers: new ProducerAdmin(rt.models),
       reminders: rt.reminders,
       logger: rt.logger,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Models } from '../../core/db/models.js';
 import { TRAINING_MODES, TRAINING_STATUSES, TRAINING_TOPICS } from '../../core/db/schemas/training.js';
 import { CampaignInputError, NotFoundErrorLike, parseInput } from '../campaigns/model.js';
+import { TrainingService, type Promotion } from './training-service.js';
 
 const localized = z.object({ th: z.string().trim().min(1).max(200), en: z.string().trim().min(1).max(200) }).strict();
 
@@ -40,10 +41,16 @@ export type TrainingCreate = z.input<typeof trainingCreateSchema>;
 
 /** Officers' and the admin API's training use cases (the LINE conversation uses TrainingService). */
 export class TrainingAdmin {
+  private readonly seats: TrainingService;
+
   constructor(
     private readonly models: Models,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    /** Tells people a capacity raise promoted (the runtime's outbox notifier). */
+    notifyPromoted?: (p: Promotion) => Promise<void>,
+  ) {
+    this.seats = new TrainingService(models, undefined, notifyPromoted ? { notify: notifyPromoted } : {});
+  }
 
   async create(input: unknown) {
     const t = parseInput(trainingCreateSchema, input);
@@ -53,7 +60,8 @@ export class TrainingAdmin {
     return this.view(doc.toObject());
   }
 
-  async update(id: string, input: unknown) {
+  /** `opts.key`: the request's idempotency key, the cause of the promotions a capacity raise makes. */
+  async update(id: string, input: unknown, opts: { key?: string } = {}) {
     const patch = parseInput(trainingUpdateSchema, input);
     const current = await this.find(id);
     if (patch.capacity !== undefined && patch.capacity < current.seatsTaken) {
@@ -62,13 +70,16 @@ export class TrainingAdmin {
     const merged = { ...current, ...patch };
     if (merged.endsAt <= merged.startsAt) throw new CampaignInputError([{ field: 'endsAt', reason: 'must be after startsAt' }]);
     // Conditional like the seat operations: capacity never below the seats held now, and `rev`
-    // raised so an operation that read the old capacity starts over. Seats a raise frees go to
-    // the people waiting through the seat reconciler.
-    const r = await this.models.Training.updateOne(
+    // raised so an operation that read the old capacity starts over.
+    const now = this.now();
+    const after = await this.models.Training.findOneAndUpdate(
       { _id: current._id, seatsTaken: { $lte: patch.capacity ?? Number.MAX_SAFE_INTEGER } },
-      { $set: { ...patch, updatedAt: this.now() }, $inc: { rev: 1 } },
-    );
-    if (r.matchedCount !== 1) throw new CampaignInputError([{ field: 'capacity', reason: 'below the seats already taken' }]);
+      { $set: { ...patch, updatedAt: now }, $inc: { rev: 1 } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!after) throw new CampaignInputError([{ field: 'capacity', reason: 'below the seats already taken' }]);
+    // Seats a raise frees go to the people waiting, keyed by the request (a repeat promotes nobody twice).
+    await this.seats.fillFreeSeats(id, opts.key ? `api:${opts.key}` : `edit:${id}:${after.rev ?? 0}`, now);
     return this.view(await this.find(id));
   }
 
@@ -93,9 +104,9 @@ export class TrainingAdmin {
     return doc;
   }
 
-  private view(d: Record<string, unknown> & { _id: unknown; waitlist?: unknown; seats?: unknown; holds?: unknown }) {
+  private view(d: Record<string, unknown> & { _id: unknown; waitlist?: unknown; seats?: unknown; holds?: unknown; rev?: unknown }) {
     // Who holds a seat or waits is personal: the sign-ups endpoint shows it, this one only counts.
-    const { _id, waitlist: _w, seats: _s, holds: _h, ...rest } = d;
+    const { _id, waitlist: _w, seats: _s, holds: _h, rev: _r, ...rest } = d;
     return { id: String(_id), ...rest };
   }
 }

@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../../../src/api/tokens.js';
 import { startWorker, type Worker } from '../../../src/app/worker.js';
 import { trainingData } from '../../../src/features/training/cards.js';
 import { TrainingService } from '../../../src/features/training/training-service.js';
@@ -133,5 +135,26 @@ describe('the seat reconciler in the worker after an operation that was never re
     await bot.settle();
     expect(said(waiter, PROMOTED)).toHaveLength(1);
     expect(said(next, PROMOTED)).toHaveLength(0);
+  });
+});
+
+describe('a capacity raise through the admin API', () => {
+  it('when a PATCH raising capacity fails between moving the first waiting person into a seat and confirming them, then the same request again (same Idempotency-Key) confirms them and they are told once', async () => {
+    const { id, holder, waiter, next } = await fullTraining();
+    const token = (await new ApiTokens(bot.rt.models).create('seats', 'admin')).token;
+    const patch = () => request(bot.web.app).patch(`/api/v1/trainings/${id}`).set('authorization', `Bearer ${token}`).set('idempotency-key', 'raise-1').send({ capacity: 2 });
+    fault = failWrite(bot.rt.models, 3);
+    expect((await patch()).status).toBe(500);
+    expect(fault.fired).toBe(true);
+    fault.disarm();
+    for (let i = 0; i < 2; i++) expect((await patch()).status).toBe(200);
+    await bot.settle();
+    expect(said(waiter, PROMOTED)).toHaveLength(1);
+    expect(said(next, PROMOTED)).toHaveLength(0);
+    const t = await bot.rt.models.Training.findById(id).lean();
+    expect(t?.seatsTaken).toBe(2);
+    expect([...(t?.seats ?? [])].sort()).toEqual([holder.id, waiter.id].sort());
+    expect(t?.waitlist).toEqual([next.id]);
+    expect((await bot.rt.models.TrainingSignup.findOne({ trainingId: id, userId: waiter.id }).lean())?.status).toBe('confirmed');
   });
 });
