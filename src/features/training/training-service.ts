@@ -435,6 +435,7 @@ export class TrainingService {
 
     const inSeats = seatsOf(t).includes(userId);
     const inList = t.waitlist.includes(userId);
+    if (inList && !inSeats && !opts.waitIfFull) return { kind: 'full', training }; // a place left over is not taken without asking
     if (inSeats || inList) {
       // A seat or place already taken for this person whose sign-up was never written: this
       // cause's own first run cut short (a retry), or another run's; it is theirs either way,
