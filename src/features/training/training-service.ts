@@ -194,14 +194,15 @@ const WAIT = Symbol('wait');
 type Round<T> = T | typeof AGAIN | typeof WAIT;
 
 export class TrainingService {
-  private readonly conn: Connection;
-
   constructor(
     private readonly models: TrainingModels,
     private readonly policy?: SignUpPolicy,
     private readonly opts: TrainingServiceOptions = {},
-  ) {
-    this.conn = models.Training.db;
+  ) {}
+
+  /** The connection the models are bound to (asked for transactions). */
+  private get conn(): Connection {
+    return this.models.Training.db;
   }
 
   /**
