@@ -323,7 +323,7 @@ export class TrainingService {
         const next = t.waitlist[0]!;
         const moved = await this.writeCopy(t, { seats: [...seatsOf(t), next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken + 1, holds: { ...t.holds, [holdKey(next)]: pkey } }, now, session);
         if (!moved) return AGAIN;
-        const done = await this.confirmPromotion(id, next, pkey, now, session);
+        const done = await this.confirmPromotion(id, next, pkey, now, session, moved);
         return done === undefined ? AGAIN : done;
       });
       if (!p) break;
@@ -522,8 +522,10 @@ export class TrainingService {
     promoted: Promotion | undefined,
     session?: ClientSession,
   ): Promise<CancelResult> {
+    // A promotion carries the training as it left it; otherwise it is read once more.
+    if (promoted) return { kind: 'cancelled', previousStatus, training: promoted.training, promoted };
     const after = await this.readTraining(id, session);
-    return { kind: 'cancelled', previousStatus, training: toView(after ?? before), ...(promoted ? { promoted } : {}) };
+    return { kind: 'cancelled', previousStatus, training: toView(after ?? before) };
   }
 
   /**
@@ -549,9 +551,10 @@ export class TrainingService {
         next === undefined
           ? { seats: seats.filter((u) => u !== userId), waitlist: t.waitlist, seatsTaken: Math.max(0, t.seatsTaken - 1), holds }
           : { seats: [...seats.filter((u) => u !== userId), next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
-      if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
+      const after = await this.writeCopy(t, copy, now, session);
+      if (!after) return AGAIN;
       if (next === undefined) return undefined;
-      return this.confirmPromotion(t._id, next, pkey, now, session);
+      return this.confirmPromotion(t._id, next, pkey, now, session, after);
     }
     if (t.waitlist.includes(userId)) {
       const copy = { seats, waitlist: t.waitlist.filter((u) => u !== userId), seatsTaken: t.seatsTaken, holds };
@@ -566,8 +569,9 @@ export class TrainingService {
         next === undefined
           ? { seats, waitlist: t.waitlist, seatsTaken: t.seatsTaken - 1, holds }
           : { seats: [...seats, next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
-      if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
-      return next === undefined ? undefined : this.confirmPromotion(t._id, next, pkey, now, session);
+      const after = await this.writeCopy(t, copy, now, session);
+      if (!after) return AGAIN;
+      return next === undefined ? undefined : this.confirmPromotion(t._id, next, pkey, now, session, after);
     }
     return undefined;
   }
@@ -578,7 +582,15 @@ export class TrainingService {
    * are not waiting any more (they left meanwhile), the seat goes to the next one.
    * Undefined: nobody was promoted after all.
    */
-  private async confirmPromotion(id: Types.ObjectId, userId: string, pkey: string, now: Date, session?: ClientSession): Promise<Round<Promotion | undefined>> {
+  private async confirmPromotion(
+    id: Types.ObjectId,
+    userId: string,
+    pkey: string,
+    now: Date,
+    session?: ClientSession,
+    /** The training as the move into the seat left it (saves reading it again). */
+    moved?: TrainingDoc,
+  ): Promise<Round<Promotion | undefined>> {
     const s = await this.readSignup(id, userId, session);
     if (s && (s.applied ?? []).includes(pkey)) {
       if (s.status !== 'confirmed') return undefined;
@@ -593,7 +605,7 @@ export class TrainingService {
         { session },
       );
       if (r.matchedCount !== 1) return AGAIN;
-      const t = await this.readTraining(id, session);
+      const t = moved ?? (await this.readTraining(id, session));
       return t ? promotionOf({ ...s, promotedAt: now }, t) : undefined;
     }
     // Not waiting any more: the seat held for them under this key goes on to the next one.
@@ -607,8 +619,9 @@ export class TrainingService {
       next === undefined
         ? { seats, waitlist: t.waitlist, seatsTaken: Math.max(0, t.seatsTaken - 1), holds }
         : { seats: [...seats, next], waitlist: t.waitlist.slice(1), seatsTaken: t.seatsTaken, holds: { ...holds, [holdKey(next)]: pkey } };
-    if (!(await this.writeCopy(t, copy, now, session))) return AGAIN;
-    return next === undefined ? undefined : this.confirmPromotion(id, next, pkey, now, session);
+    const after = await this.writeCopy(t, copy, now, session);
+    if (!after) return AGAIN;
+    return next === undefined ? undefined : this.confirmPromotion(id, next, pkey, now, session, after);
   }
 
   /** Records the notice in the outbox (keyed by the promotion, so telling twice sends once), then clears `noticeDue`. */
@@ -695,13 +708,13 @@ export class TrainingService {
     copy: { seats: string[]; waitlist: string[]; seatsTaken: number; holds: Record<string, string> },
     now: Date,
     session?: ClientSession,
-  ): Promise<boolean> {
+  ): Promise<TrainingDoc | null> {
     const r = await this.models.Training.updateOne(
       { _id: t._id, rev: revIs(t.rev) },
       { $set: { seats: copy.seats, waitlist: copy.waitlist, waitingCount: copy.waitlist.length, seatsTaken: copy.seatsTaken, holds: copy.holds, updatedAt: now }, $inc: { rev: 1 } },
       { session },
     );
-    return r.matchedCount === 1;
+    return r.matchedCount === 1 ? { ...t, ...copy, waitingCount: copy.waitlist.length, rev: (t.rev ?? 0) + 1, updatedAt: now } : null;
   }
 
   /**
