@@ -508,7 +508,12 @@ export class TrainingService {
     // Without a transaction the cancellation stands: hand the seat on now (a lost race is retried here).
     for (let i = 0; !session && promoted === AGAIN && i < MAX_ROUNDS; i++) {
       const fresh = await this.readTraining(id);
-      if (!fresh) break;
+      // Signed up again meanwhile (their seat is theirs again): nothing of this cancellation left to do.
+      const mine = await this.readSignup(id, userId);
+      if (!fresh || mine?.status !== 'cancelled') {
+        promoted = undefined;
+        break;
+      }
       promoted = await this.release(fresh, userId, key, now, undefined, previous);
     }
     if (promoted === AGAIN || promoted === WAIT) return AGAIN; // the next round sees the cancellation applied and finishes it
