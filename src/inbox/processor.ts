@@ -67,8 +67,9 @@ const BATCH = 20;
 
 /**
  * Processes stored events per user, one at a time and in LINE timestamp order. Per event, on
- * the hot path: one atomic claim (lease + session), the user's pending events, one conditional
- * write (session + applied event ids + lease release). Work for different users runs
+ * the hot path: one atomic claim (lease + session + the user's pending events, all in the user's
+ * document), one conditional write (session + applied event ids + the event's removal + lease
+ * release); with the webhook's upsert, three commands. Work for different users runs
  * concurrently (bounded), so one user's slow or failing conversation never stalls another's.
  */
 export class InboxProcessor {
@@ -215,18 +216,22 @@ export class InboxProcessor {
     }
   }
 
-  /** Handles the claimed user's pending events; true when there may be more to read. */
+  /**
+   * Handles the claimed user's pending events (the claim returned them with the session); true
+   * when the user's document may hold more than this pass took.
+   */
   private async processClaimed(userKey: string, session: Session): Promise<boolean> {
-    const { inbox, sessions, owner } = this.opts;
+    const { sessions, owner } = this.opts;
     let released = false;
     try {
-      const batch = await inbox.nextPending(userKey, BATCH, this.dbTimeoutMs);
-      const full = batch.length >= BATCH;
+      const batch = session.pending.slice(0, BATCH);
+      const full = session.pending.length > BATCH;
       for (const [i, doc] of batch.entries()) {
         if (this.stopped) break;
         if (session.applied.includes(doc._id)) {
-          // Applied before (LINE redelivery, a crash before the queue was cleaned): no second effect.
-          this.dropLater(doc._id);
+          // Applied before (LINE redelivery of a handled event): no second effect; it leaves the
+          // user's document with the next write.
+          session.skipped.push(doc._id);
           continue;
         }
         const last = (i === batch.length - 1 && !full) || this.stopped;
@@ -239,7 +244,7 @@ export class InboxProcessor {
       }
       return full;
     } finally {
-      if (!released) await sessions.releaseLease(userKey, owner).catch(() => undefined);
+      if (!released || session.skipped.length > 0) await sessions.releaseLease(userKey, owner, session).catch(() => undefined);
     }
   }
 
@@ -273,7 +278,6 @@ export class InboxProcessor {
         await sleep(100 * 2 ** attempt);
       }
     }
-    this.dropLater(doc._id);
     if (handled.afterCommit) {
       try {
         await handled.afterCommit();
@@ -294,7 +298,7 @@ export class InboxProcessor {
       } catch (err) {
         if (beat.lost()) return 'lost';
         const message = errText(err);
-        const count = await this.opts.inbox.recordAttempt(doc._id).catch(() => attempt);
+        const count = await this.opts.inbox.recordAttempt(doc).catch(() => attempt);
         this.log.error({ event: doc._id, type: event.type, attempt: count, err: message }, 'event handler failed');
         if (count >= this.maxAttempts || attempt >= this.maxAttempts) {
           await this.giveUp(doc, event, message, count);

@@ -1,5 +1,6 @@
 import type { Models } from '../core/db/models.js';
 import { DEFAULT_LANG, type Lang } from '../core/i18n.js';
+import { inboxKey, pendingOf, type PendingDoc } from '../inbox/inbox.js';
 
 /** Where a user is inside a journey. Owned by the flow engine; stored as-is. */
 export interface FlowState {
@@ -50,6 +51,12 @@ export interface Session {
   applied: string[];
   /** LINE timestamp of the newest event applied: an older one arriving now is "late". */
   lastAppliedTs?: number;
+  /** The user's pending events as the claim returned them, oldest first (none for a plain read). */
+  pending: PendingDoc[];
+  /** `inboxCount` as last seen: commits move it by what they removed, relative to this. */
+  inboxCount: number;
+  /** Pending events to drop without applying (applied before): they leave with the next write. */
+  skipped: string[];
 }
 
 /** How many applied event ids a session remembers: LINE redelivers within minutes, not days. */
@@ -117,6 +124,7 @@ export class SessionStore {
    * still holds the lease. Otherwise LeaseLostError: the caller stops without sending anything.
    */
   async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number }): Promise<void> {
+    const drop = this.dropped(s, appliedIds);
     const now = opts.now ?? new Date();
     const applied = [...s.applied.filter((id) => !appliedIds.includes(id)), ...appliedIds].slice(-APPLIED_KEPT);
     const lastTs = Math.max(s.lastAppliedTs ?? 0, opts.lastTs ?? 0) || undefined;
@@ -130,10 +138,11 @@ export class SessionStore {
     };
     const r = await this.models.Session.collection.updateOne(
       { _id: s.id as never, rev: s.rev, leaseOwner: owner },
-      { $set: set },
+      { $set: set, ...drop.update },
       { maxTimeMS: opts.timeoutMs ?? 5_000 },
     );
     if (r.matchedCount !== 1) throw new LeaseLostError();
+    drop.done();
     s.rev += 1;
     s.applied = applied;
     s.lastAppliedTs = lastTs;
@@ -145,9 +154,34 @@ export class SessionStore {
     return r.matchedCount === 1;
   }
 
-  /** Frees the lease without saving (nothing changed, or shutting down). */
-  async releaseLease(userId: string, owner: string): Promise<void> {
-    await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null } });
+  /** Frees the lease without saving (nothing changed, or shutting down); drops `s.skipped` with it. */
+  async releaseLease(userId: string, owner: string, s?: Session): Promise<void> {
+    const drop = s ? this.dropped(s, []) : undefined;
+    const r = await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null }, ...drop?.update });
+    if (r.matchedCount === 1) drop?.done();
+  }
+
+  /**
+   * The part of a write that removes pending events from the user's document: `$unset` of their
+   * entries and a relative `$inc` that brings `inboxCount` to what remains as seen at the claim
+   * (events the webhook added meanwhile keep their increments, so the count stays exact).
+   */
+  private dropped(s: Session, appliedIds: readonly string[]): { update: Record<string, Record<string, unknown>>; done(): void } {
+    const gone = new Set([...appliedIds, ...s.skipped]);
+    const remaining = s.pending.filter((p) => !gone.has(p._id));
+    const unset = Object.fromEntries([...gone].map((id) => [`inbox.${inboxKey(id)}`, '']));
+    const delta = remaining.length - s.inboxCount;
+    const update: Record<string, Record<string, unknown>> = {};
+    if (gone.size > 0) update.$unset = unset;
+    if (delta !== 0) update.$inc = { inboxCount: delta };
+    return {
+      update,
+      done: () => {
+        s.pending = remaining;
+        s.inboxCount = remaining.length;
+        s.skipped = [];
+      },
+    };
   }
 
   private toSession(userId: string, doc: Record<string, any> | null, now: Date): Session {
@@ -165,6 +199,9 @@ export class SessionStore {
         rev: 0,
         isNew: true,
         applied: [],
+        pending: [],
+        inboxCount: 0,
+        skipped: [],
       };
     }
     const expired = doc.expiresAt instanceof Date ? doc.expiresAt.getTime() < now.getTime() : false;
@@ -185,6 +222,9 @@ export class SessionStore {
       isNew: false,
       applied: Array.isArray(doc.applied) ? (doc.applied as string[]) : [],
       ...(typeof doc.lastAppliedTs === 'number' ? { lastAppliedTs: doc.lastAppliedTs } : {}),
+      pending: pendingOf(userId, doc.inbox),
+      inboxCount: typeof doc.inboxCount === 'number' ? doc.inboxCount : 0,
+      skipped: [],
     };
   }
 

@@ -61,6 +61,7 @@ export function webhookRouter(opts: WebhookOptions): Router {
       try {
         const result = await opts.inbox.store(events);
         log.debug({ stored: result.stored, duplicates: result.duplicates }, 'webhook stored');
+        if (result.overCap > 0) log.warn({ skipped: result.overCap }, 'events skipped: their user already has the most events waiting');
         res.status(200).json({});
         if (result.userKeys.length) opts.onStored(result.userKeys);
       } catch (err) {
