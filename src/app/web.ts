@@ -39,6 +39,7 @@ export function createWebApp(rt: Runtime): WebApp {
       logger: rt.logger,
       accepting: () => accepting,
       userMaxPerMinute: rt.config.INBOX_USER_MAX_PER_MINUTE,
+      onStoring: (keys) => rt.processor.arriving(keys),
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
     }),
   );

@@ -77,6 +77,10 @@ export class InboxProcessor {
   private readonly queued = new Set<string>();
   private readonly again = new Set<string>();
   private readonly waiting = new Map<string, NodeJS.Timeout>();
+  /** Per user: not to be claimed before `at` (settle window after the newest arrival). */
+  private readonly due = new Map<string, { at: number; first: number }>();
+  /** Per user: webhook stores of their events in progress on this process. */
+  private readonly storing = new Map<string, number>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -99,24 +103,63 @@ export class InboxProcessor {
     this.dbTimeoutMs = opts.dbTimeoutMs ?? 5_000;
   }
 
-  /** Schedules a user's pending events; cheap and safe to call many times. */
+  /**
+   * Schedules a user's pending events; cheap and safe to call many times. With a delay (the
+   * settle window, for an arrival) the user is looked at that long after the NEWEST kick, not the
+   * first: every arrival pushes the pass back (at most to four windows after the first), so an
+   * earlier event stored a little later, here or on another web process, is claimed with the rest.
+   */
   kick(userKey: string, delayMs = this.settleMs): void {
     if (this.stopped) return;
+    if (delayMs > 0) this.notBefore(userKey, Date.now() + delayMs, delayMs);
     if (this.queued.has(userKey)) {
       // Already being drained: make sure it looks again once the current pass ends.
       this.again.add(userKey);
       return;
     }
-    if (this.waiting.has(userKey)) return; // already due shortly
-    if (delayMs > 0) {
-      const t = setTimeout(() => {
-        this.waiting.delete(userKey);
-        this.enqueue(userKey);
-      }, delayMs);
-      this.waiting.set(userKey, t);
+    this.schedule(userKey);
+  }
+
+  /**
+   * Stores of this user's events are under way on this process: the user is not claimed until
+   * they are done (the webhook kicks again when they are), so an event that reached this process
+   * first but is stored last is never overtaken by one that arrived a moment later. Returns the
+   * "done" callback.
+   */
+  arriving(userKeys: readonly string[]): () => void {
+    for (const k of userKeys) this.storing.set(k, (this.storing.get(k) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const k of userKeys) {
+        const n = (this.storing.get(k) ?? 1) - 1;
+        if (n > 0) this.storing.set(k, n);
+        else this.storing.delete(k);
+      }
+    };
+  }
+
+  private notBefore(userKey: string, at: number, windowMs: number): void {
+    const d = this.due.get(userKey);
+    if (!d) this.due.set(userKey, { at, first: Date.now() });
+    else d.at = Math.max(d.at, Math.min(at, d.first + 4 * windowMs));
+  }
+
+  /** Enqueues the user now, or arms one timer for when its settle window ends. */
+  private schedule(userKey: string): void {
+    if (this.stopped || this.queued.has(userKey) || this.waiting.has(userKey)) return;
+    const wait = Math.max(this.due.get(userKey)?.at ?? 0, this.storing.has(userKey) ? Date.now() + Math.max(this.settleMs, 10) : 0) - Date.now();
+    if (wait <= 0) {
+      this.due.delete(userKey);
+      this.enqueue(userKey);
       return;
     }
-    this.enqueue(userKey);
+    const t = setTimeout(() => {
+      this.waiting.delete(userKey);
+      this.schedule(userKey); // the window may have moved meanwhile
+    }, wait);
+    this.waiting.set(userKey, t);
   }
 
   /** Resolves when nothing is queued, waiting or running (tests, graceful shutdown). */
@@ -131,6 +174,7 @@ export class InboxProcessor {
     this.queue.length = 0;
     for (const t of this.waiting.values()) clearTimeout(t);
     this.waiting.clear();
+    this.due.clear();
     this.notifyIdle();
     await this.idle();
   }
@@ -161,7 +205,7 @@ export class InboxProcessor {
       void this.drain(userKey).finally(() => {
         this.running--;
         this.queued.delete(userKey);
-        if (this.again.delete(userKey)) this.kick(userKey, 0);
+        if (this.again.delete(userKey)) this.schedule(userKey);
         this.pump();
         this.notifyIdle();
       });
@@ -198,7 +242,7 @@ export class InboxProcessor {
       void this.drain(userKey, n).finally(() => {
         this.running--;
         this.queued.delete(userKey);
-        if (this.again.delete(userKey)) this.kick(userKey, 0);
+        if (this.again.delete(userKey)) this.schedule(userKey);
         this.pump();
         this.notifyIdle();
       });
@@ -224,8 +268,21 @@ export class InboxProcessor {
     const { sessions, owner } = this.opts;
     let released = false;
     try {
-      const batch = session.pending.slice(0, BATCH);
-      const full = session.pending.length > BATCH;
+      // Events still inside their settle window (by when they reached a web process, any of
+      // them) wait, with everything after them in timestamp order: an earlier one may still be
+      // on its way to the other process. Up to the last settled one, all are handled.
+      const cutoff = Date.now() - this.settleMs;
+      let ready = 0;
+      session.pending.forEach((p, i) => {
+        if (new Date(p.receivedAt).getTime() <= cutoff) ready = i + 1;
+      });
+      if (ready < session.pending.length) {
+        const newest = Math.max(...session.pending.slice(ready).map((p) => new Date(p.receivedAt).getTime()));
+        // (Never longer than one window: a clock ahead of ours does not hold the user up.)
+        this.kick(userKey, Math.min(this.settleMs, Math.max(1, newest + this.settleMs - Date.now())));
+      }
+      const batch = session.pending.slice(0, Math.min(BATCH, ready));
+      const full = ready > BATCH;
       for (const [i, doc] of batch.entries()) {
         if (this.stopped) break;
         if (session.applied.includes(doc._id)) {
