@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../core/async.js';
 import { userRef, withEventId, type Logger } from '../core/logger.js';
-import { LeaseLostError, type Session, type SessionStore } from '../sessions/session-store.js';
+import { LeaseLostError, type RecordedAnswer, type Session, type SessionStore } from '../sessions/session-store.js';
 import { eventOf, isUserKey, type Inbox, type LineEvent, type PendingDoc } from './inbox.js';
 
 export interface EventContext {
@@ -19,8 +19,16 @@ export interface EventContext {
 export type HandleOutcome = 'done' | 'ignored';
 export interface Handled {
   outcome: HandleOutcome;
-  /** Runs once the session is saved (sends the answer): never before, never for a lost lease. */
-  afterCommit?: () => Promise<void>;
+  /** The answer, saved in the same conditional write as the session (before it is sent). */
+  answer?: RecordedAnswer;
+  /**
+   * Runs once the session is saved (sends the answer): never before, never for a lost lease.
+   * `holding()` tells whether this process still holds the user's lease (checked in the database).
+   */
+  afterCommit?: (ctl: SendControl) => Promise<void>;
+}
+export interface SendControl {
+  holding(): Promise<boolean>;
 }
 export type EventHandler = (event: LineEvent, ctx: EventContext) => Promise<Handled>;
 
@@ -59,6 +67,11 @@ export interface ProcessorOptions {
   now?: () => Date;
   /** After the last attempt: tell the user, keep the payload for a replay (see runtime). */
   onGaveUp?: (g: GaveUp) => Promise<void>;
+  /**
+   * Delivers an answer found saved but not confirmed sent when a user is claimed (its sender died
+   * or lost the lease between saving and confirming): once, never repeating a reply that landed.
+   */
+  redeliver?: (userKey: string, answer: RecordedAnswer, ctl: SendControl) => Promise<void>;
 }
 
 export const newOwnerId = () => `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -91,6 +104,12 @@ export class InboxProcessor {
   private readonly settleMs: number;
   private readonly dbTimeoutMs: number;
   private toDrop: string[] = [];
+  /** Answers this process finished sending (recent ones): found again at a claim, not resent. */
+  private readonly delivered = new Set<string>();
+  /** Lease releases after a sent answer, written for many users at once (see finishLater). */
+  private finishQueue: { userId: string; owner: string; event: string; done: () => void }[] = [];
+  private finishing: Promise<void> | undefined;
+  private readonly finishes = new Map<string, Promise<void>>();
   private dropTimer: NodeJS.Timeout | undefined;
   private dropping: Promise<void> | undefined;
 
@@ -164,8 +183,12 @@ export class InboxProcessor {
 
   /** Resolves when nothing is queued, waiting or running (tests, graceful shutdown). */
   idle(): Promise<void> {
-    if (this.isIdle()) return this.flushDrops();
-    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.flushDrops());
+    const settle = async () => {
+      await this.flushDrops();
+      await Promise.all([...this.finishes.values()]);
+    };
+    if (this.isIdle()) return settle();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(settle);
   }
 
   /** Stops taking new work; in-flight users finish their current event and release their lease. */
@@ -216,6 +239,7 @@ export class InboxProcessor {
     try {
       if (!isUserKey(userKey)) return await this.drainOthers(userKey);
       for (;;) {
+        await this.finishes.get(userKey); // this user's last release is still being written
         const session = await this.opts.sessions.claim(userKey, this.opts.owner, this.leaseMs, this.clock(), this.dbTimeoutMs);
         if (!session) {
           // Another live process holds the lease: it may not see what we stored, so look again
@@ -268,6 +292,7 @@ export class InboxProcessor {
     const { sessions, owner } = this.opts;
     let released = false;
     try {
+      if (session.answer) await this.settleAnswer(userKey, session, session.answer);
       // Events still inside their settle window (by when they reached a web process, any of
       // them) wait, with everything after them in timestamp order: an earlier one may still be
       // on its way to the other process. Up to the last settled one, all are handled.
@@ -305,6 +330,64 @@ export class InboxProcessor {
     }
   }
 
+  /** An answer saved by the last commit and not confirmed: ours (sent), or a dead holder's (deliver it now). */
+  private async settleAnswer(userKey: string, session: Session, answer: RecordedAnswer): Promise<void> {
+    if (!this.delivered.has(answer.event) && this.opts.redeliver) {
+      this.log.warn({ event: answer.event, user: userRef(userKey) }, 'answer saved but not confirmed sent; delivering it once');
+      const beat = this.heartbeat(userKey);
+      try {
+        await withEventId(answer.event, () => this.opts.redeliver!(userKey, answer, this.control(userKey, beat)));
+      } catch (err) {
+        this.log.warn({ event: answer.event, err: errText(err) }, 'saved answer not delivered');
+      } finally {
+        beat.stop();
+      }
+      this.remember(answer.event);
+    }
+    session.answerSettled = true; // the next write removes it
+  }
+
+  private control(userKey: string, beat: { lost(): boolean }): SendControl {
+    return {
+      holding: async () => !beat.lost() && (await this.opts.sessions.renewLease(userKey, this.opts.owner, this.leaseMs).catch(() => false)),
+    };
+  }
+
+  private remember(event: string): void {
+    this.delivered.add(event);
+    if (this.delivered.size > 10_000) this.delivered.delete(this.delivered.values().next().value!);
+  }
+
+  /**
+   * After the last answer of a pass was sent: the lease is released and the answer forgotten in
+   * one bulk write with every other user's finishing meanwhile (one in flight at a time), so it
+   * costs a fraction of a command per event. A crash before it lands leaves the answer saved: the
+   * next holder finds it and delivers it once (a reply token is single-use).
+   */
+  private finishLater(userId: string, event: string): void {
+    const p = new Promise<void>((done) => this.finishQueue.push({ userId, owner: this.opts.owner, event, done }));
+    this.finishes.set(userId, p);
+    void p.then(() => {
+      if (this.finishes.get(userId) === p) this.finishes.delete(userId);
+    });
+    if (!this.finishing) this.finishing = this.flushFinishes();
+  }
+
+  private async flushFinishes(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r)); // gather what finishes in the same turn
+    while (this.finishQueue.length > 0) {
+      const batch = this.finishQueue.splice(0);
+      try {
+        await this.opts.sessions.finish(batch, this.dbTimeoutMs);
+      } catch (err) {
+        // The leases expire and the answers stay saved: the next holder checks them (no resend of a used token).
+        this.log.warn({ err: errText(err), count: batch.length }, 'could not release leases after sending');
+      }
+      for (const it of batch) it.done();
+    }
+    this.finishing = undefined;
+  }
+
   /** Every log line written while an event is handled carries its event id. */
   private processOne(doc: PendingDoc, session: Session, last: boolean): Promise<'kept' | 'released' | 'lost'> {
     return withEventId(String(doc._id), () => this.processOneInScope(doc, session, last));
@@ -325,7 +408,8 @@ export class InboxProcessor {
     // Only bookkeeping is retried from here: the handler's effects are never repeated.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.sessions.commit(session, this.opts.owner, [doc._id], { release: last, leaseMs: this.leaseMs, lastTs: doc.timestamp, now: this.clock(), timeoutMs: this.dbTimeoutMs });
+        // With an answer to send the lease is kept until it is sent (finishLater releases it).
+        await this.opts.sessions.commit(session, this.opts.owner, [doc._id], { release: last && !handled.answer, leaseMs: this.leaseMs, lastTs: doc.timestamp, now: this.clock(), timeoutMs: this.dbTimeoutMs, ...(handled.answer ? { answer: handled.answer } : {}) });
         break;
       } catch (err) {
         if (err instanceof LeaseLostError || attempt >= 4) {
@@ -336,10 +420,21 @@ export class InboxProcessor {
       }
     }
     if (handled.afterCommit) {
+      const beat = this.heartbeat(doc.userKey); // a slow send must not lose the lease
       try {
-        await handled.afterCommit();
+        await handled.afterCommit(this.control(doc.userKey, beat));
       } catch (err) {
         this.log.warn({ event: doc._id, err: errText(err) }, 'after-commit step failed');
+      } finally {
+        beat.stop();
+      }
+    }
+    if (handled.answer) {
+      this.remember(doc._id);
+      session.answerSettled = true;
+      if (last) {
+        this.finishLater(doc.userKey, doc._id);
+        return 'released';
       }
     }
     return last ? 'released' : 'kept';

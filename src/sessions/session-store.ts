@@ -57,6 +57,28 @@ export interface Session {
   inboxCount: number;
   /** Pending events to drop without applying (applied before): they leave with the next write. */
   skipped: string[];
+  /**
+   * The answer recorded by the last commit and not yet confirmed sent (its sender had not finished
+   * when this session was claimed: it died, or is this process). See src/outbox/answer.ts.
+   */
+  answer?: RecordedAnswer;
+  /** Set once `answer` was dealt with by this holder: the next write removes it. */
+  answerSettled?: boolean;
+}
+
+/**
+ * An answer saved with the session it belongs to (in the same conditional write), before it is
+ * sent: a process that takes the user over finds it and delivers it once (see src/outbox/answer.ts).
+ */
+export interface RecordedAnswer {
+  /** The webhook event answered (effects are keyed by it). */
+  event: string;
+  /** `reply`: with `token`, still fresh when the answer was saved; `push`: through the outbox. */
+  mode: 'reply' | 'push';
+  token?: string;
+  /** When the webhook carrying the token arrived (ms). */
+  tokenReceivedAt?: number;
+  messages: unknown[];
 }
 
 /** How many applied event ids a session remembers: LINE redelivers within minutes, not days. */
@@ -123,7 +145,7 @@ export class SessionStore {
    * conditional write: it applies only if nobody saved since the claim (rev) and this process
    * still holds the lease. Otherwise LeaseLostError: the caller stops without sending anything.
    */
-  async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number }): Promise<void> {
+  async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number; answer?: RecordedAnswer }): Promise<void> {
     const drop = this.dropped(s, appliedIds);
     const now = opts.now ?? new Date();
     const applied = [...s.applied.filter((id) => !appliedIds.includes(id)), ...appliedIds].slice(-APPLIED_KEPT);
@@ -136,13 +158,16 @@ export class SessionStore {
       leaseOwner: opts.release ? null : owner,
       leaseUntil: opts.release ? null : new Date(Date.now() + opts.leaseMs),
     };
-    const r = await this.models.Session.collection.updateOne(
-      { _id: s.id as never, rev: s.rev, leaseOwner: owner },
-      { $set: set, ...drop.update },
-      { maxTimeMS: opts.timeoutMs ?? 5_000 },
-    );
+    // The answer this event produced is saved with it (sent after, confirmed by finish()); an
+    // earlier one is gone by now (delivered before this event was handled).
+    const update: Record<string, Record<string, unknown>> = { $set: set, ...drop.update };
+    if (opts.answer) Object.assign(set, { answer: opts.answer, answerDue: now });
+    else if (s.answer) update.$unset = { ...update.$unset, answer: '', answerDue: '' };
+    const r = await this.models.Session.collection.updateOne({ _id: s.id as never, rev: s.rev, leaseOwner: owner }, update, { maxTimeMS: opts.timeoutMs ?? 5_000 });
     if (r.matchedCount !== 1) throw new LeaseLostError();
     drop.done();
+    s.answer = opts.answer;
+    s.answerSettled = false;
     s.rev += 1;
     s.applied = applied;
     s.lastAppliedTs = lastTs;
@@ -157,8 +182,34 @@ export class SessionStore {
   /** Frees the lease without saving (nothing changed, or shutting down); drops `s.skipped` with it. */
   async releaseLease(userId: string, owner: string, s?: Session): Promise<void> {
     const drop = s ? this.dropped(s, []) : undefined;
-    const r = await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null }, ...drop?.update });
+    const update: Record<string, Record<string, unknown>> = { $set: { leaseOwner: null, leaseUntil: null }, ...drop?.update };
+    if (s?.answer && s.answerSettled) update.$unset = { ...update.$unset, answer: '', answerDue: '' };
+    const r = await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, update);
     if (r.matchedCount === 1) drop?.done();
+  }
+
+  /**
+   * After an answer was sent: frees the lease and forgets the answer, for many users in one
+   * command (bulk write), so confirming costs a fraction of a command per event. Only where
+   * this owner still holds the lease and the answer is still that event's.
+   */
+  async finish(items: readonly { userId: string; owner: string; event: string }[], timeoutMs = 5_000): Promise<void> {
+    if (items.length === 0) return;
+    await this.models.Session.collection.bulkWrite(
+      items.map((it) => ({
+        updateOne: {
+          filter: { _id: it.userId as never, leaseOwner: it.owner, 'answer.event': it.event },
+          update: { $set: { leaseOwner: null, leaseUntil: null }, $unset: { answer: '', answerDue: '' } },
+        },
+      })),
+      { ordered: false, maxTimeMS: timeoutMs } as never,
+    );
+  }
+
+  /** Users whose answer was saved before `olderThan` and never confirmed sent (their sender died). */
+  async unconfirmedAnswers(olderThan: Date, limit = 200): Promise<string[]> {
+    const docs = await this.models.Session.collection.find({ answerDue: { $lt: olderThan } }, { projection: { _id: 1 }, limit }).toArray();
+    return docs.map((d) => String(d._id));
   }
 
   /**
@@ -222,6 +273,7 @@ export class SessionStore {
       isNew: false,
       applied: Array.isArray(doc.applied) ? (doc.applied as string[]) : [],
       ...(typeof doc.lastAppliedTs === 'number' ? { lastAppliedTs: doc.lastAppliedTs } : {}),
+      ...(doc.answer && typeof doc.answer === 'object' && typeof (doc.answer as RecordedAnswer).event === 'string' ? { answer: doc.answer as RecordedAnswer } : {}),
       pending: pendingOf(userId, doc.inbox),
       inboxCount: typeof doc.inboxCount === 'number' ? doc.inboxCount : 0,
       skipped: [],

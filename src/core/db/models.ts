@@ -104,11 +104,17 @@ const sessionSchema = new Schema(
     inbox: { type: Schema.Types.Mixed },
     inboxCount: { type: Number },
     pendingSince: { type: Date },
+    // The last answer, saved by the commit that saved the state it answers, until its sender
+    // confirms it sent (src/outbox/answer.ts); `answerDue` (when it was saved) lets the sweeper
+    // find answers whose sender died.
+    answer: { type: Schema.Types.Mixed },
+    answerDue: { type: Date },
   },
   { collection: 'sessions', versionKey: false, minimize: false },
 );
 sessionSchema.index({ expiresAt: 1 });
 sessionSchema.index({ pendingSince: 1 });
+sessionSchema.index({ answerDue: 1 });
 sessionSchema.index({ reachable: 1 });
 // Segments: the (few) English speakers and last activity.
 sessionSchema.index({ lang: 1 });
