@@ -92,8 +92,15 @@ export interface InboxOptions {
 }
 
 /** Durable, deduplicated store of webhook events (see the inbox collections in models.ts). */
+/** Bulk writes of webhook upserts in flight at once, per process. */
+const UPSERT_LANES = 4;
+
+type UserUpsert = { updateOne: { filter: Record<string, unknown>; update: Record<string, unknown>; upsert: true } };
+
 export class Inbox {
   private readonly storeTimeoutMs: number;
+  private upserts: { op: UserUpsert; resolve: (r: 'stored' | 'overCap') => void; reject: (e: unknown) => void; retried: boolean }[] = [];
+  private lanes = 0;
 
   constructor(
     private readonly models: Models,
@@ -132,24 +139,20 @@ export class Inbox {
             // Into the user's document, one atomic upsert: keyed by the event id (a repeat of a queued
             // event lands on itself), refused past INBOX_CAP entries (the document stays far below 16 MB).
             const { userKey: _k, ...entry } = doc;
-            try {
-              await this.models.Session.collection.updateOne(
-                { _id: userKey as never, $or: [{ inboxCount: { $exists: false } }, { inboxCount: { $lt: INBOX_CAP } }] },
-                {
+            const r = await this.upsertIntoUser({
+              updateOne: {
+                filter: { _id: userKey, $or: [{ inboxCount: { $exists: false } }, { inboxCount: { $lt: INBOX_CAP } }] },
+                update: {
                   $set: { [`inbox.${inboxKey(doc._id)}`]: entry, pendingSince: receivedAt },
                   $inc: { inboxCount: 1 },
                   $setOnInsert: { rev: 0, createdAt: receivedAt, updatedAt: receivedAt },
                 },
-                { upsert: true, maxTimeMS: this.storeTimeoutMs },
-              );
-              result.stored++;
-              keys.add(userKey);
-            } catch (err) {
-              if ((err as { code?: number }).code !== 11000) throw err;
-              // The filter did not match the existing document: this user has INBOX_CAP events waiting.
-              result.overCap++;
-              keys.add(userKey);
-            }
+                upsert: true,
+              },
+            });
+            if (r === 'stored') result.stored++;
+            else result.overCap++; // the filter did not match: this user has INBOX_CAP events waiting
+            keys.add(userKey);
             return;
           }
           try {
@@ -167,6 +170,47 @@ export class Inbox {
     );
     result.userKeys = [...keys];
     return result;
+  }
+
+  /**
+   * Group commit of the webhook's upserts: what arrives while bulk writes are in flight (at most
+   * UPSERT_LANES) goes out together in the next (one command for many events, fewer commands
+   * queued before every other client's; a slow one does not hold all the others up). An upsert that collides on `_id` (two processes creating one new user's document at
+   * once) is tried once more before it counts as "over the cap".
+   */
+  private upsertIntoUser(op: UserUpsert, retried = false): Promise<'stored' | 'overCap'> {
+    return new Promise<'stored' | 'overCap'>((resolve, reject) => {
+      this.upserts.push({ op, resolve, reject, retried });
+      if (this.lanes < UPSERT_LANES) void this.flushUpserts();
+    });
+  }
+
+  private async flushUpserts(): Promise<void> {
+    this.lanes++;
+    await new Promise<void>((r) => setImmediate(r)); // gather what arrives in the same turn
+    while (this.upserts.length > 0) {
+      const batch = this.upserts.splice(0, 500);
+      const failed = new Map<number, { code?: number }>();
+      try {
+        await this.models.Session.collection.bulkWrite(batch.map((b) => b.op) as never, { ordered: false, maxTimeMS: this.storeTimeoutMs });
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+        const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code?: number }[];
+        if (list.length === 0) {
+          for (const b of batch) b.reject(err);
+          continue;
+        }
+        for (const e of list) failed.set(e.index, e);
+      }
+      batch.forEach((b, i) => {
+        const e = failed.get(i);
+        if (!e) b.resolve('stored');
+        else if (e.code !== 11000) b.reject(Object.assign(new Error(`inbox upsert failed (code ${e.code})`), { code: e.code }));
+        else if (b.retried) b.resolve('overCap');
+        else this.upsertIntoUser(b.op, true).then(b.resolve, b.reject);
+      });
+    }
+    this.lanes--;
   }
 
   /** The next unprocessed events of a group, room or unknown chat (a user's come with the claim). */
