@@ -45,7 +45,7 @@ export async function deliverAnswer(deps: AnswerDeps, target: AnswerTarget, mess
   const replying = opts.mode ? opts.mode === 'reply' && Boolean(target.replyToken) : Boolean(target.replyToken && deps.gateway.isFresh(target.tokenReceivedAt));
   if (replying && target.replyToken) {
     const first = messages.slice(0, size);
-    const r = await deps.gateway.reply(target.replyToken, first, { userId: target.userId });
+    const r = await deps.gateway.reply(target.replyToken, first, { userId: target.userId, ...(opts.replyAttempts ? { attempts: opts.replyAttempts } : {}) });
     reply = r.outcome;
     if (r.outcome !== 'refused') from = 1;
     // Pushing instead is safe only while nobody else can have used the token: this process still
@@ -91,6 +91,8 @@ export interface DeliverOptions {
   mode?: 'reply' | 'push';
   /** True while this process still holds the user's lease (asked before pushing instead of a refused reply). */
   holding?: () => Promise<boolean>;
+  /** Reply attempts (LINE answering 5xx or 429 took nothing: trying again cannot double it). */
+  replyAttempts?: number;
 }
 
 /** The answer to record with the session before it is sent: how it will be sent, and what. */
@@ -123,5 +125,7 @@ export async function redeliverAnswer(deps: AnswerDeps, userId: string, answer: 
     return { reply: 'unknown', pushed: 0 };
   }
   // holding() false: a refused token means the first sender's reply landed; never push instead.
-  return deliverAnswer(deps, target, messages, { mode: 'reply', holding: async () => false });
+  // More attempts than a first send: it cannot fall back to pushing, and while LINE answers 5xx
+  // or 429 nothing is sent, so only a 200 or a refused (used) token ends it.
+  return deliverAnswer(deps, target, messages, { mode: 'reply', holding: async () => false, replyAttempts: 8 });
 }
