@@ -96,7 +96,7 @@ const startSweeper = () => {
 const sessionOf = async (userId: string) => bot.rt.models.Session.findById(userId).lean();
 
 describe('a web process dies between saving a session and sending its answer', () => {
-  it('when it dies before the reply reached LINE, then the sweeper of another process replies with the same token, once, and nothing is pushed', async () => {
+  it('when it dies before the reply reached LINE, then the sweeper of another process replies with the same token (through four 500s), once, and nothing is pushed', async () => {
     const link = await lineLink(bot.fake.url, 'before');
     const dying = await dyingProcess(link.url);
     const u = bot.user();
@@ -108,13 +108,16 @@ describe('a web process dies between saving a session and sending its answer', (
     expect((await sessionOf(u.id))?.applied).toEqual([e.webhookEventId]);
     await dying.kill();
     link.cut();
+    // LINE answering 500 took nothing: the taker-over keeps replying (it may never push instead).
+    bot.fake.fail({ path: '/v2/bot/message/reply', status: 500, times: 4 });
     startSweeper();
     await waitFor(() => bot.fake.sent(u.id).length > 0, 15_000);
     await bot.settle();
     await new Promise((r) => setTimeout(r, 300)); // a double would show by now
     expect(bot.fake.sent(u.id)).toHaveLength(1);
     expect(bot.fake.sent(u.id)[0]!.via).toBe('reply');
-    expect(bot.fake.requests.filter((r) => r.path === '/v2/bot/message/reply' && (r.body as { replyToken: string }).replyToken === e.replyToken)).toHaveLength(1);
+    expect(bot.fake.requests.filter((r) => r.path === '/v2/bot/message/reply' && (r.body as { replyToken: string }).replyToken === e.replyToken).map((r) => r.status)).toEqual([500, 500, 500, 500, 200]);
+    expect(bot.fake.requests.filter((r) => r.path === '/v2/bot/message/push')).toHaveLength(0);
     const s = await sessionOf(u.id);
     expect(s?.answer ?? null).toBeNull();
     expect(s?.leaseOwner ?? null).toBeNull();
