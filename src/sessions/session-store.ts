@@ -161,7 +161,7 @@ export class SessionStore {
     // The answer this event produced is saved with it (sent after, confirmed by finish()); an
     // earlier one is gone by now (delivered before this event was handled).
     const update: Record<string, Record<string, unknown>> = { $set: set, ...drop.update };
-    if (opts.answer) Object.assign(set, { answer: opts.answer, answerDue: now });
+    if (opts.answer) Object.assign(set, { answer: opts.answer, answerDue: new Date() }); // machine time, like leases
     else if (s.answer) update.$unset = { ...update.$unset, answer: '', answerDue: '' };
     const r = await this.models.Session.collection.updateOne({ _id: s.id as never, rev: s.rev, leaseOwner: owner }, update, { maxTimeMS: opts.timeoutMs ?? 5_000 });
     if (r.matchedCount !== 1) throw new LeaseLostError();
