@@ -102,7 +102,7 @@ export function answerRecord(gateway: LineGateway, target: AnswerTarget, message
     event: target.eventId,
     mode: fresh ? 'reply' : 'push',
     ...(fresh ? { token: target.replyToken, tokenReceivedAt: target.tokenReceivedAt } : {}),
-    messages: [...messages],
+    messages: JSON.stringify(messages),
   };
 }
 
@@ -115,7 +115,7 @@ export function answerRecord(gateway: LineGateway, target: AnswerTarget, message
  * pushing (its outbox item exists): then the drainer delivers that.
  */
 export async function redeliverAnswer(deps: AnswerDeps, userId: string, answer: RecordedAnswer): Promise<AnswerResult> {
-  const messages = answer.messages as Message[];
+  const messages = JSON.parse(answer.messages) as Message[];
   const target: AnswerTarget = { userId, eventId: answer.event, ...(answer.token ? { replyToken: answer.token } : {}), ...(answer.tokenReceivedAt ? { tokenReceivedAt: answer.tokenReceivedAt } : {}) };
   if (answer.mode === 'push' || !answer.token) return deliverAnswer(deps, target, messages, { mode: 'push' });
   if ((await deps.outbox.get([`evt:${answer.event}:push:0`])).length > 0) return { reply: 'refused', pushed: 0 };

@@ -78,7 +78,8 @@ export interface RecordedAnswer {
   token?: string;
   /** When the webhook carrying the token arrived (ms). */
   tokenReceivedAt?: number;
-  messages: unknown[];
+  /** The messages as JSON text: one opaque value, however many fields the messages have. */
+  messages: string;
 }
 
 /** How many applied event ids a session remembers: LINE redelivers within minutes, not days. */
