@@ -94,6 +94,8 @@ export interface InboxOptions {
 /** Durable, deduplicated store of webhook events (see the inbox collections in models.ts). */
 /** Bulk writes of webhook upserts in flight at once, per process. */
 const UPSERT_LANES = 4;
+/** Upserts per bulk write at most. */
+const UPSERT_BATCH = 4;
 
 type UserUpsert = { updateOne: { filter: Record<string, unknown>; update: Record<string, unknown>; upsert: true } };
 
@@ -189,7 +191,9 @@ export class Inbox {
     this.lanes++;
     await new Promise<void>((r) => setImmediate(r)); // gather what arrives in the same turn
     while (this.upserts.length > 0) {
-      const batch = this.upserts.splice(0, 500);
+      // Small bulks: the embedded database runs one command at a time for everybody, so one
+      // long bulk would hold up every other client (health checks included).
+      const batch = this.upserts.splice(0, UPSERT_BATCH);
       const failed = new Map<number, { code?: number }>();
       try {
         await this.models.Session.collection.bulkWrite(batch.map((b) => b.op) as never, { ordered: false, maxTimeMS: this.storeTimeoutMs });
