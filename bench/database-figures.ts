@@ -23,15 +23,30 @@ export interface CommandCount {
 export function commandCounter(conn: Connection, perEventOf = Number(process.env.BENCH_EVENTS ?? 1000)): { stop(): CommandCount } {
   const client = conn.getClient();
   const counts = new Map<string, number>();
-  const onStarted = (e: { commandName: string }) => counts.set(e.commandName, (counts.get(e.commandName) ?? 0) + 1);
+  // Client-observed time per command (queueing at the database included), by name.
+  const ms = new Map<string, number>();
+  const names = new Map<number, string>();
+  const onStarted = (e: { commandName: string; requestId: number }) => {
+    counts.set(e.commandName, (counts.get(e.commandName) ?? 0) + 1);
+    names.set(e.requestId, e.commandName);
+  };
+  const onDone = (e: { requestId: number; duration: number }) => {
+    const name = names.get(e.requestId);
+    names.delete(e.requestId);
+    if (name) ms.set(name, (ms.get(name) ?? 0) + e.duration);
+  };
   client.on('commandStarted', onStarted);
+  client.on('commandSucceeded', onDone);
+  client.on('commandFailed', onDone);
   return {
     stop() {
       client.off('commandStarted', onStarted);
+      client.off('commandSucceeded', onDone);
+      client.off('commandFailed', onDone);
       const total = [...counts.values()].reduce((a, b) => a + b, 0);
       const summary = [...counts.entries()]
         .sort((a, b) => b[1] - a[1])
-        .map(([name, n]) => `${name} ${(n / perEventOf).toFixed(1)}`)
+        .map(([name, n]) => `${name} ${(n / perEventOf).toFixed(1)} (mean ${((ms.get(name) ?? 0) / n).toFixed(0)} ms)`)
         .join(', ');
       return { total, summary: `per event: ${summary}` };
     },

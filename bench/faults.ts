@@ -136,7 +136,7 @@ export async function runFaultMode(opts: { fake: FakeLine; config: Config; mongo
   // Where the missing answers are (for the report): still queued, in the outbox, set aside.
   const m = live()[0]!.rt.models;
   const where = {
-    pendingEvents: await m.InboxPending.countDocuments({ userKey: { $in: short } }),
+    pendingEvents: (await m.Session.find({ _id: { $in: short } }).lean()).reduce((n, s) => n + Number(s.inboxCount ?? 0), 0),
     failedEvents: await m.InboxEvent.countDocuments({ userKey: { $in: short } }),
     outbox: Object.fromEntries(
       await Promise.all((['pending', 'sent', 'failed', 'unknown'] as const).map(async (st) => [st, await m.Outbox.countDocuments({ to: { $in: short }, status: st })])),

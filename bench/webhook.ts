@@ -12,6 +12,7 @@
  * figure that carries over to MongoDB) and the CPU seconds the database processes used.
  */
 import { createServer, type Server } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ export interface Result {
   reply: { p50: number; p99: number };
   peakRssMb: number;
   errors: number;
+  /** p99 event-loop delay of the process while it ran (ms). */
+  loopDelayP99Ms?: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -89,6 +92,9 @@ async function drive(name: string, url: string, fake: FakeLine): Promise<Result>
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
 
   const ack: number[] = [];
+  // How late this process's event loop ran (the bot, the driver and the fake LINE share it).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   let errors = 0;
   let next = 0;
   const started = performance.now();
@@ -126,6 +132,7 @@ async function drive(name: string, url: string, fake: FakeLine): Promise<Result>
   while (replyLatency.length < EVENTS - errors && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const wall = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  loop.disable();
   fake.off('sent', onSent);
   errors += EVENTS - errors - replyLatency.length;
   return {
@@ -135,6 +142,7 @@ async function drive(name: string, url: string, fake: FakeLine): Promise<Result>
     reply: { p50: pct(replyLatency, 50), p99: pct(replyLatency, 99) },
     peakRssMb: peak / 1024 / 1024,
     errors,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
   };
 }
 
@@ -200,6 +208,7 @@ async function main() {
       `${r.name.padEnd(15)} ${f(r.eventsPerSec).padStart(8)}   ${f(r.ack.p50).padStart(10)}  ${f(r.ack.p99).padStart(10)}  ${f(r.reply.p50).padStart(12)}  ${f(r.reply.p99).padStart(12)}  ${f(r.peakRssMb).padStart(11)}  ${String(r.errors).padStart(6)}`,
     );
   }
+  console.log(`event-loop delay p99 (bot, driver and fake LINE share one process): echo run ${f(baseline.loopDelayP99Ms ?? NaN)} ms, otop run ${f(bot.loopDelayP99Ms ?? NaN)} ms`);
   console.log(
     `ratio (otop / echo): throughput ${(bot.eventsPerSec / baseline.eventsPerSec).toFixed(2)}x, ack p99 ${(bot.ack.p99 / baseline.ack.p99).toFixed(2)}x, reply p99 ${(bot.reply.p99 / baseline.reply.p99).toFixed(2)}x`,
   );

@@ -18,6 +18,7 @@ import { encodeData, text } from '../bot/messages.js';
 import { LineGateway } from '../line/gateway.js';
 import { RichMenuApi } from '../line/rich-menu-api.js';
 import { RateLimiter } from '../line/rate-limit.js';
+import { redeliverAnswer } from '../outbox/answer.js';
 import { OutboxDrainer } from '../outbox/drainer.js';
 import { Outbox, type OutboxDoc } from '../outbox/outbox.js';
 import { promotionNotifier } from '../features/training/promotion-notice.js';
@@ -247,6 +248,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     settleMs: config.INBOX_SETTLE_MS,
     now: () => services.now(), // looked up each time: tests move the bot's clock
     ...(opts.inbox?.retryDelaysMs ? { retryDelaysMs: opts.inbox.retryDelaysMs } : {}),
+    // An answer saved with its session but never confirmed sent (its sender died): delivered once.
+    redeliver: async (userKey, answer) => {
+      await redeliverAnswer(services, userKey, answer);
+    },
     onGaveUp: async (g) => {
       // The payload is kept sealed for a limited time so an operator can replay it (npm run replay).
       const keepUntil = new Date(Date.now() + config.FAILED_EVENT_KEEP_DAYS * 86_400_000);

@@ -39,6 +39,7 @@ export function createWebApp(rt: Runtime): WebApp {
       logger: rt.logger,
       accepting: () => accepting,
       userMaxPerMinute: rt.config.INBOX_USER_MAX_PER_MINUTE,
+      onStoring: (keys) => rt.processor.arriving(keys),
       onStored: (keys) => keys.forEach((k) => rt.processor.kick(k)),
     }),
   );
@@ -93,6 +94,8 @@ export function createWebApp(rt: Runtime): WebApp {
     try {
       const olderThan = new Date(Date.now() - 5_000);
       for (const key of await rt.inbox.staleUserKeys(olderThan)) rt.processor.kick(key);
+      // Answers saved and never confirmed sent: their sender died between saving and sending.
+      for (const key of await rt.sessions.unconfirmedAnswers(olderThan)) rt.processor.kick(key);
     } catch (err) {
       rt.logger.warn({ err: (err as Error).message }, 'inbox sweep failed');
     }

@@ -1,6 +1,6 @@
 import { userRef } from '../core/logger.js';
 import type { EventContext, EventHandler, Handled } from '../inbox/processor.js';
-import { deliverAnswer } from '../outbox/answer.js';
+import { answerRecord, deliverAnswer } from '../outbox/answer.js';
 import { BotContext, compose, type BotServices, type Middleware } from './context.js';
 
 /** After this long without an answer, show LINE's loading animation. */
@@ -32,15 +32,16 @@ export function createEventHandler(services: BotServices, middleware: readonly M
     session.lastEventAt = services.now();
     if (ctx.outbox.length === 0) return { outcome: 'done' };
     const replyToken = 'replyToken' in event && typeof event.replyToken === 'string' ? event.replyToken : undefined;
+    const target = { userId, eventId: meta.eventId, replyToken, tokenReceivedAt: meta.receivedAt.getTime() };
+    // Saved with the session before it is sent: a process that takes the user over after a crash
+    // finds it and delivers it once (src/outbox/answer.ts).
+    const answer = answerRecord(services.gateway, target, ctx.outbox);
     return {
       outcome: 'done',
-      afterCommit: async () => {
+      answer,
+      afterCommit: async (ctl) => {
         try {
-          await deliverAnswer(
-            services,
-            { userId, eventId: meta.eventId, replyToken, tokenReceivedAt: meta.receivedAt.getTime() },
-            ctx.outbox,
-          );
+          await deliverAnswer(services, target, ctx.outbox, { mode: answer.mode, holding: () => ctl.holding() });
         } catch (err) {
           // Progress is saved; what reached the outbox is delivered by the drainer. Must not replay the event.
           services.logger.warn({ user: userRef(userId), err: (err as Error).message }, 'answer not recorded for delivery');

@@ -57,8 +57,9 @@ const schema = z.object({
   INBOX_RETENTION_DAYS: intIn(1, 365).default(7),
   // Per-user processing lease; a heartbeat renews it while a handler runs, so it can be short.
   INBOX_LEASE_MS: intIn(1_000, 600_000).default(10_000),
-  // Events of one user are looked at this long after arriving, so one that reached another web
-  // process a few ms later is still handled in LINE timestamp order. 0 turns it off.
+  // Events of one user are looked at this long after the newest arrived (and an event is handled
+  // only once this old), so one that reached another web process a few ms later is still handled
+  // in LINE timestamp order. 0 turns it off.
   INBOX_SETTLE_MS: intIn(0, 5_000).default(30),
   // Per-user events accepted per minute at the webhook (a flood is acknowledged and skipped).
   INBOX_USER_MAX_PER_MINUTE: intIn(1, 100_000).default(60),

@@ -62,7 +62,11 @@ export class Metrics {
       help: 'Webhook events stored and not yet processed (all instances).',
       registers: [r],
       async collect() {
-        this.set(await collection('inbox_pending').countDocuments({}));
+        // One-on-one chats' events wait in the user's session document (inboxCount), the others' in inbox_pending.
+        const [users] = await collection('sessions')
+          .aggregate([{ $match: { inboxCount: { $gt: 0 } } }, { $group: { _id: null, n: { $sum: '$inboxCount' } } }])
+          .toArray();
+        this.set((await collection('inbox_pending').countDocuments({})) + Number(users?.n ?? 0));
       },
     });
     new Gauge({
@@ -70,7 +74,8 @@ export class Metrics {
       help: 'Age of the oldest event waiting to be processed; 0 when none.',
       registers: [r],
       async collect() {
-        this.set(await oldest('inbox_pending', {}, 'receivedAt'));
+        // For users, the newest arrival of the user waiting longest (what the sweeper goes by).
+        this.set(Math.max(await oldest('inbox_pending', {}, 'receivedAt'), await oldest('sessions', { inboxCount: { $gt: 0 } }, 'pendingSince')));
       },
     });
     new Gauge({

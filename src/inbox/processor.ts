@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../core/async.js';
 import { userRef, withEventId, type Logger } from '../core/logger.js';
-import { LeaseLostError, type Session, type SessionStore } from '../sessions/session-store.js';
+import { LeaseLostError, type RecordedAnswer, type Session, type SessionStore } from '../sessions/session-store.js';
 import { eventOf, isUserKey, type Inbox, type LineEvent, type PendingDoc } from './inbox.js';
 
 export interface EventContext {
@@ -19,8 +19,16 @@ export interface EventContext {
 export type HandleOutcome = 'done' | 'ignored';
 export interface Handled {
   outcome: HandleOutcome;
-  /** Runs once the session is saved (sends the answer): never before, never for a lost lease. */
-  afterCommit?: () => Promise<void>;
+  /** The answer, saved in the same conditional write as the session (before it is sent). */
+  answer?: RecordedAnswer;
+  /**
+   * Runs once the session is saved (sends the answer): never before, never for a lost lease.
+   * `holding()` tells whether this process still holds the user's lease (checked in the database).
+   */
+  afterCommit?: (ctl: SendControl) => Promise<void>;
+}
+export interface SendControl {
+  holding(): Promise<boolean>;
 }
 export type EventHandler = (event: LineEvent, ctx: EventContext) => Promise<Handled>;
 
@@ -59,6 +67,11 @@ export interface ProcessorOptions {
   now?: () => Date;
   /** After the last attempt: tell the user, keep the payload for a replay (see runtime). */
   onGaveUp?: (g: GaveUp) => Promise<void>;
+  /**
+   * Delivers an answer found saved but not confirmed sent when a user is claimed (its sender died
+   * or lost the lease between saving and confirming): once, never repeating a reply that landed.
+   */
+  redeliver?: (userKey: string, answer: RecordedAnswer, ctl: SendControl) => Promise<void>;
 }
 
 export const newOwnerId = () => `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -67,8 +80,9 @@ const BATCH = 20;
 
 /**
  * Processes stored events per user, one at a time and in LINE timestamp order. Per event, on
- * the hot path: one atomic claim (lease + session), the user's pending events, one conditional
- * write (session + applied event ids + lease release). Work for different users runs
+ * the hot path: one atomic claim (lease + session + the user's pending events, all in the user's
+ * document), one conditional write (session + applied event ids + the event's removal + lease
+ * release); with the webhook's upsert, three commands. Work for different users runs
  * concurrently (bounded), so one user's slow or failing conversation never stalls another's.
  */
 export class InboxProcessor {
@@ -76,6 +90,10 @@ export class InboxProcessor {
   private readonly queued = new Set<string>();
   private readonly again = new Set<string>();
   private readonly waiting = new Map<string, NodeJS.Timeout>();
+  /** Per user: not to be claimed before `at` (settle window after the newest arrival). */
+  private readonly due = new Map<string, { at: number; first: number }>();
+  /** Per user: webhook stores of their events in progress on this process. */
+  private readonly storing = new Map<string, number>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -86,6 +104,12 @@ export class InboxProcessor {
   private readonly settleMs: number;
   private readonly dbTimeoutMs: number;
   private toDrop: string[] = [];
+  /** Answers this process finished sending (recent ones): found again at a claim, not resent. */
+  private readonly delivered = new Set<string>();
+  /** Lease releases after a sent answer, written for many users at once (see finishLater). */
+  private finishQueue: { userId: string; owner: string; event: string; done: () => void }[] = [];
+  private finishing: Promise<void> | undefined;
+  private readonly finishes = new Map<string, Promise<void>>();
   private dropTimer: NodeJS.Timeout | undefined;
   private dropping: Promise<void> | undefined;
 
@@ -98,30 +122,73 @@ export class InboxProcessor {
     this.dbTimeoutMs = opts.dbTimeoutMs ?? 5_000;
   }
 
-  /** Schedules a user's pending events; cheap and safe to call many times. */
+  /**
+   * Schedules a user's pending events; cheap and safe to call many times. With a delay (the
+   * settle window, for an arrival) the user is looked at that long after the NEWEST kick, not the
+   * first: every arrival pushes the pass back (at most to four windows after the first), so an
+   * earlier event stored a little later, here or on another web process, is claimed with the rest.
+   */
   kick(userKey: string, delayMs = this.settleMs): void {
     if (this.stopped) return;
+    if (delayMs > 0) this.notBefore(userKey, Date.now() + delayMs, delayMs);
     if (this.queued.has(userKey)) {
       // Already being drained: make sure it looks again once the current pass ends.
       this.again.add(userKey);
       return;
     }
-    if (this.waiting.has(userKey)) return; // already due shortly
-    if (delayMs > 0) {
-      const t = setTimeout(() => {
-        this.waiting.delete(userKey);
-        this.enqueue(userKey);
-      }, delayMs);
-      this.waiting.set(userKey, t);
+    this.schedule(userKey);
+  }
+
+  /**
+   * Stores of this user's events are under way on this process: the user is not claimed until
+   * they are done (the webhook kicks again when they are), so an event that reached this process
+   * first but is stored last is never overtaken by one that arrived a moment later. Returns the
+   * "done" callback.
+   */
+  arriving(userKeys: readonly string[]): () => void {
+    for (const k of userKeys) this.storing.set(k, (this.storing.get(k) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const k of userKeys) {
+        const n = (this.storing.get(k) ?? 1) - 1;
+        if (n > 0) this.storing.set(k, n);
+        else this.storing.delete(k);
+      }
+    };
+  }
+
+  private notBefore(userKey: string, at: number, windowMs: number): void {
+    const d = this.due.get(userKey);
+    if (!d) this.due.set(userKey, { at, first: Date.now() });
+    else d.at = Math.max(d.at, Math.min(at, d.first + 4 * windowMs));
+  }
+
+  /** Enqueues the user now, or arms one timer for when its settle window ends. */
+  private schedule(userKey: string): void {
+    if (this.stopped || this.queued.has(userKey) || this.waiting.has(userKey)) return;
+    const wait = Math.max(this.due.get(userKey)?.at ?? 0, this.storing.has(userKey) ? Date.now() + Math.max(this.settleMs, 10) : 0) - Date.now();
+    if (wait <= 0) {
+      this.due.delete(userKey);
+      this.enqueue(userKey);
       return;
     }
-    this.enqueue(userKey);
+    const t = setTimeout(() => {
+      this.waiting.delete(userKey);
+      this.schedule(userKey); // the window may have moved meanwhile
+    }, wait);
+    this.waiting.set(userKey, t);
   }
 
   /** Resolves when nothing is queued, waiting or running (tests, graceful shutdown). */
   idle(): Promise<void> {
-    if (this.isIdle()) return this.flushDrops();
-    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.flushDrops());
+    const settle = async () => {
+      await this.flushDrops();
+      await Promise.all([...this.finishes.values()]);
+    };
+    if (this.isIdle()) return settle();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(settle);
   }
 
   /** Stops taking new work; in-flight users finish their current event and release their lease. */
@@ -130,6 +197,7 @@ export class InboxProcessor {
     this.queue.length = 0;
     for (const t of this.waiting.values()) clearTimeout(t);
     this.waiting.clear();
+    this.due.clear();
     this.notifyIdle();
     await this.idle();
   }
@@ -160,7 +228,7 @@ export class InboxProcessor {
       void this.drain(userKey).finally(() => {
         this.running--;
         this.queued.delete(userKey);
-        if (this.again.delete(userKey)) this.kick(userKey, 0);
+        if (this.again.delete(userKey)) this.schedule(userKey);
         this.pump();
         this.notifyIdle();
       });
@@ -171,6 +239,7 @@ export class InboxProcessor {
     try {
       if (!isUserKey(userKey)) return await this.drainOthers(userKey);
       for (;;) {
+        await this.finishes.get(userKey); // this user's last release is still being written
         const session = await this.opts.sessions.claim(userKey, this.opts.owner, this.leaseMs, this.clock(), this.dbTimeoutMs);
         if (!session) {
           // Another live process holds the lease: it may not see what we stored, so look again
@@ -197,7 +266,7 @@ export class InboxProcessor {
       void this.drain(userKey, n).finally(() => {
         this.running--;
         this.queued.delete(userKey);
-        if (this.again.delete(userKey)) this.kick(userKey, 0);
+        if (this.again.delete(userKey)) this.schedule(userKey);
         this.pump();
         this.notifyIdle();
       });
@@ -215,18 +284,36 @@ export class InboxProcessor {
     }
   }
 
-  /** Handles the claimed user's pending events; true when there may be more to read. */
+  /**
+   * Handles the claimed user's pending events (the claim returned them with the session); true
+   * when the user's document may hold more than this pass took.
+   */
   private async processClaimed(userKey: string, session: Session): Promise<boolean> {
-    const { inbox, sessions, owner } = this.opts;
+    const { sessions, owner } = this.opts;
     let released = false;
     try {
-      const batch = await inbox.nextPending(userKey, BATCH, this.dbTimeoutMs);
-      const full = batch.length >= BATCH;
+      if (session.answer) await this.settleAnswer(userKey, session, session.answer);
+      // Events still inside their settle window (by when they reached a web process, any of
+      // them) wait, with everything after them in timestamp order: an earlier one may still be
+      // on its way to the other process. Up to the last settled one, all are handled.
+      const cutoff = Date.now() - this.settleMs;
+      let ready = 0;
+      session.pending.forEach((p, i) => {
+        if (new Date(p.receivedAt).getTime() <= cutoff) ready = i + 1;
+      });
+      if (ready < session.pending.length) {
+        const newest = Math.max(...session.pending.slice(ready).map((p) => new Date(p.receivedAt).getTime()));
+        // (Never longer than one window: a clock ahead of ours does not hold the user up.)
+        this.kick(userKey, Math.min(this.settleMs, Math.max(1, newest + this.settleMs - Date.now())));
+      }
+      const batch = session.pending.slice(0, Math.min(BATCH, ready));
+      const full = ready > BATCH;
       for (const [i, doc] of batch.entries()) {
         if (this.stopped) break;
         if (session.applied.includes(doc._id)) {
-          // Applied before (LINE redelivery, a crash before the queue was cleaned): no second effect.
-          this.dropLater(doc._id);
+          // Applied before (LINE redelivery of a handled event): no second effect; it leaves the
+          // user's document with the next write.
+          session.skipped.push(doc._id);
           continue;
         }
         const last = (i === batch.length - 1 && !full) || this.stopped;
@@ -239,8 +326,66 @@ export class InboxProcessor {
       }
       return full;
     } finally {
-      if (!released) await sessions.releaseLease(userKey, owner).catch(() => undefined);
+      if (!released || session.skipped.length > 0) await sessions.releaseLease(userKey, owner, session).catch(() => undefined);
     }
+  }
+
+  /** An answer saved by the last commit and not confirmed: ours (sent), or a dead holder's (deliver it now). */
+  private async settleAnswer(userKey: string, session: Session, answer: RecordedAnswer): Promise<void> {
+    if (!this.delivered.has(answer.event) && this.opts.redeliver) {
+      this.log.warn({ event: answer.event, user: userRef(userKey) }, 'answer saved but not confirmed sent; delivering it once');
+      const beat = this.heartbeat(userKey);
+      try {
+        await withEventId(answer.event, () => this.opts.redeliver!(userKey, answer, this.control(userKey, beat)));
+      } catch (err) {
+        this.log.warn({ event: answer.event, err: errText(err) }, 'saved answer not delivered');
+      } finally {
+        beat.stop();
+      }
+      this.remember(answer.event);
+    }
+    session.answerSettled = true; // the next write removes it
+  }
+
+  private control(userKey: string, beat: { lost(): boolean }): SendControl {
+    return {
+      holding: async () => !beat.lost() && (await this.opts.sessions.renewLease(userKey, this.opts.owner, this.leaseMs).catch(() => false)),
+    };
+  }
+
+  private remember(event: string): void {
+    this.delivered.add(event);
+    if (this.delivered.size > 10_000) this.delivered.delete(this.delivered.values().next().value!);
+  }
+
+  /**
+   * After the last answer of a pass was sent: the lease is released and the answer forgotten in
+   * one bulk write with every other user's finishing meanwhile (one in flight at a time), so it
+   * costs a fraction of a command per event. A crash before it lands leaves the answer saved: the
+   * next holder finds it and delivers it once (a reply token is single-use).
+   */
+  private finishLater(userId: string, event: string): void {
+    const p = new Promise<void>((done) => this.finishQueue.push({ userId, owner: this.opts.owner, event, done }));
+    this.finishes.set(userId, p);
+    void p.then(() => {
+      if (this.finishes.get(userId) === p) this.finishes.delete(userId);
+    });
+    if (!this.finishing) this.finishing = this.flushFinishes();
+  }
+
+  private async flushFinishes(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r)); // gather what finishes in the same turn
+    while (this.finishQueue.length > 0) {
+      const batch = this.finishQueue.splice(0);
+      try {
+        await this.opts.sessions.finish(batch, this.dbTimeoutMs);
+      } catch (err) {
+        // The leases expire and the answers stay saved: the next holder checks them (no resend of a used token).
+        this.log.warn({ err: errText(err), count: batch.length }, 'could not release leases after sending');
+      }
+      for (const it of batch) it.done();
+    }
+    this.finishing = undefined;
   }
 
   /** Every log line written while an event is handled carries its event id. */
@@ -263,7 +408,8 @@ export class InboxProcessor {
     // Only bookkeeping is retried from here: the handler's effects are never repeated.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.sessions.commit(session, this.opts.owner, [doc._id], { release: last, leaseMs: this.leaseMs, lastTs: doc.timestamp, now: this.clock(), timeoutMs: this.dbTimeoutMs });
+        // With an answer to send the lease is kept until it is sent (finishLater releases it).
+        await this.opts.sessions.commit(session, this.opts.owner, [doc._id], { release: last && !handled.answer, leaseMs: this.leaseMs, lastTs: doc.timestamp, now: this.clock(), timeoutMs: this.dbTimeoutMs, ...(handled.answer ? { answer: handled.answer } : {}) });
         break;
       } catch (err) {
         if (err instanceof LeaseLostError || attempt >= 4) {
@@ -273,12 +419,22 @@ export class InboxProcessor {
         await sleep(100 * 2 ** attempt);
       }
     }
-    this.dropLater(doc._id);
     if (handled.afterCommit) {
+      const beat = this.heartbeat(doc.userKey); // a slow send must not lose the lease
       try {
-        await handled.afterCommit();
+        await handled.afterCommit(this.control(doc.userKey, beat));
       } catch (err) {
         this.log.warn({ event: doc._id, err: errText(err) }, 'after-commit step failed');
+      } finally {
+        beat.stop();
+      }
+    }
+    if (handled.answer) {
+      this.remember(doc._id);
+      session.answerSettled = true;
+      if (last) {
+        this.finishLater(doc.userKey, doc._id);
+        return 'released';
       }
     }
     return last ? 'released' : 'kept';
@@ -294,7 +450,7 @@ export class InboxProcessor {
       } catch (err) {
         if (beat.lost()) return 'lost';
         const message = errText(err);
-        const count = await this.opts.inbox.recordAttempt(doc._id).catch(() => attempt);
+        const count = await this.opts.inbox.recordAttempt(doc).catch(() => attempt);
         this.log.error({ event: doc._id, type: event.type, attempt: count, err: message }, 'event handler failed');
         if (count >= this.maxAttempts || attempt >= this.maxAttempts) {
           await this.giveUp(doc, event, message, count);

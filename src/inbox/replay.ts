@@ -1,6 +1,6 @@
 import type { Sealer } from '../core/crypto.js';
 import type { Models } from '../core/db/models.js';
-import { failedPayloadSeal } from './inbox.js';
+import { failedPayloadSeal, inboxKey, isUserKey } from './inbox.js';
 
 export interface ReplayResult {
   replayed: string[];
@@ -22,18 +22,23 @@ export async function replayFailedEvents(models: Models, sealer: Sealer, ids: re
   const replayed: string[] = [];
   for (const d of docs) {
     const payload = sealer.unseal(String(d.sealedPayload), failedPayloadSeal(d._id));
-    try {
-      await models.InboxPending.collection.insertOne({
-        _id: d._id as never,
-        userKey: d.userKey,
-        timestamp: d.timestamp,
-        receivedAt: d.receivedAt,
-        redelivery: true,
-        attempts: 0,
-        payload,
+    const entry = { _id: d._id, timestamp: d.timestamp, receivedAt: d.receivedAt, redelivery: true, attempts: 0, payload };
+    if (isUserKey(d.userKey)) {
+      // Back into the user's document, where their pending events live (see inbox.ts).
+      const field = `inbox.${inboxKey(d._id)}`;
+      await models.Session.collection.updateOne(
+        { _id: d.userKey as never, [field]: { $exists: false } },
+        { $set: { [field]: entry, pendingSince: d.receivedAt }, $inc: { inboxCount: 1 }, $setOnInsert: { rev: 0, createdAt: d.receivedAt, updatedAt: d.receivedAt } },
+        { upsert: true },
+      ).catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 11000) throw err; // already queued again
       });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err; // already queued again
+    } else {
+      try {
+        await models.InboxPending.collection.insertOne({ ...entry, _id: d._id as never, userKey: d.userKey });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err; // already queued again
+      }
     }
     // It was recorded as applied (so that it stopped blocking the user): make it applicable again.
     await models.Session.updateOne({ _id: d.userKey }, { $pull: { applied: d._id } });

@@ -5,6 +5,7 @@ import { deriveRetryKey, type LineGateway, type Message } from '../line/gateway.
 import { assertMessagesWithinLimits, LINE_LIMITS } from '../line/limits.js';
 import type { OutboxDrainer } from './drainer.js';
 import { pushItems, type Outbox } from './outbox.js';
+import type { RecordedAnswer } from '../sessions/session-store.js';
 
 export interface AnswerDeps {
   gateway: LineGateway;
@@ -33,7 +34,7 @@ export interface AnswerResult {
  * rest (or all of them, once LINE has definitely refused the token) through the outbox, keyed
  * "evt:<eventId>:push:<i>". A reply whose outcome is unknown is recorded and not pushed again.
  */
-export async function deliverAnswer(deps: AnswerDeps, target: AnswerTarget, messages: readonly Message[]): Promise<AnswerResult> {
+export async function deliverAnswer(deps: AnswerDeps, target: AnswerTarget, messages: readonly Message[], opts: DeliverOptions = {}): Promise<AnswerResult> {
   if (messages.length === 0) return { reply: 'none', pushed: 0 };
   const size = LINE_LIMITS.messagesPerRequest;
   for (let i = 0; i < messages.length; i += size) assertMessagesWithinLimits(messages.slice(i, i + size));
@@ -41,14 +42,23 @@ export async function deliverAnswer(deps: AnswerDeps, target: AnswerTarget, mess
   const key = `evt:${target.eventId}`;
   let reply: AnswerResult['reply'] = 'none';
   let from = 0;
-  if (target.replyToken && deps.gateway.isFresh(target.tokenReceivedAt)) {
+  const replying = opts.mode ? opts.mode === 'reply' && Boolean(target.replyToken) : Boolean(target.replyToken && deps.gateway.isFresh(target.tokenReceivedAt));
+  if (replying && target.replyToken) {
     const first = messages.slice(0, size);
-    const r = await deps.gateway.reply(target.replyToken, first, { userId: target.userId });
+    const r = await deps.gateway.reply(target.replyToken, first, { userId: target.userId, ...(opts.replyAttempts ? { attempts: opts.replyAttempts } : {}) });
     reply = r.outcome;
     if (r.outcome !== 'refused') from = 1;
-    if (r.outcome === 'unknown') {
-      deps.logger.warn({ user: userRef(target.userId), event: target.eventId, reason: r.reason }, 'reply outcome unknown; recorded, not repeated');
-      await deps.outbox.recordUnknown({ _id: `${key}:reply`, kind: 'push', to: [target.userId], messages: [...first], cause }, r.reason).catch((err: unknown) => {
+    // Pushing instead is safe only while nobody else can have used the token: this process still
+    // holds the user (a process that took the user over re-sends with the same token instead).
+    if (r.outcome === 'refused' && opts.holding && !(await opts.holding())) {
+      deps.logger.warn({ user: userRef(target.userId), event: target.eventId, reason: r.reason }, 'reply refused after the user was taken over; not pushed');
+      reply = 'unknown';
+      from = 1;
+    }
+    if (reply === 'unknown') {
+      const reason = r.outcome === 'sent' ? '' : r.reason;
+      deps.logger.warn({ user: userRef(target.userId), event: target.eventId, reason }, 'reply outcome unknown; recorded, not repeated');
+      await deps.outbox.recordUnknown({ _id: `${key}:reply`, kind: 'push', to: [target.userId], messages: [...first], cause }, reason).catch((err: unknown) => {
         deps.logger.warn({ event: target.eventId, err: (err as Error).message }, 'unknown reply outcome not recorded');
       });
     }
@@ -74,4 +84,48 @@ export async function deliverAnswer(deps: AnswerDeps, target: AnswerTarget, mess
   }
   await deps.drainer.sendNow(docs);
   return { reply, pushed: items.reduce((n, it) => n + it.messages.length, 0) };
+}
+
+export interface DeliverOptions {
+  /** As recorded with the answer (reply while the token was fresh when it was saved, else push). */
+  mode?: 'reply' | 'push';
+  /** True while this process still holds the user's lease (asked before pushing instead of a refused reply). */
+  holding?: () => Promise<boolean>;
+  /** Reply attempts (LINE answering 5xx or 429 took nothing: trying again cannot double it). */
+  replyAttempts?: number;
+}
+
+/** The answer to record with the session before it is sent: how it will be sent, and what. */
+export function answerRecord(gateway: LineGateway, target: AnswerTarget, messages: readonly Message[]): RecordedAnswer {
+  const fresh = Boolean(target.replyToken) && gateway.isFresh(target.tokenReceivedAt);
+  return {
+    event: target.eventId,
+    mode: fresh ? 'reply' : 'push',
+    ...(fresh ? { token: target.replyToken, tokenReceivedAt: target.tokenReceivedAt } : {}),
+    messages: JSON.stringify(messages),
+  };
+}
+
+/**
+ * Delivers an answer found saved but not confirmed sent, by whoever holds the user now. A push
+ * answer goes (again) to the outbox under its derived ids: an item already there stays as it is.
+ * A reply answer is replied again with the same token while it is fresh: LINE takes a token once,
+ * so if the first sender's reply landed this one is refused (400) and nothing doubles; a refusal
+ * is then recorded as unknown, never pushed. Unless the first sender had already fallen back to
+ * pushing (its outbox item exists): then the drainer delivers that.
+ */
+export async function redeliverAnswer(deps: AnswerDeps, userId: string, answer: RecordedAnswer): Promise<AnswerResult> {
+  const messages = JSON.parse(answer.messages) as Message[];
+  const target: AnswerTarget = { userId, eventId: answer.event, ...(answer.token ? { replyToken: answer.token } : {}), ...(answer.tokenReceivedAt ? { tokenReceivedAt: answer.tokenReceivedAt } : {}) };
+  if (answer.mode === 'push' || !answer.token) return deliverAnswer(deps, target, messages, { mode: 'push' });
+  if ((await deps.outbox.get([`evt:${answer.event}:push:0`])).length > 0) return { reply: 'refused', pushed: 0 };
+  if (!deps.gateway.isFresh(answer.tokenReceivedAt)) {
+    // Too late to reply, and the first sender may have: recorded, not repeated.
+    await deps.outbox.recordUnknown({ _id: `evt:${answer.event}:reply`, kind: 'push', to: [userId], messages: messages.slice(0, LINE_LIMITS.messagesPerRequest), cause: { type: 'event', id: answer.event } }, 'reply token stale when the answer was found unconfirmed');
+    return { reply: 'unknown', pushed: 0 };
+  }
+  // holding() false: a refused token means the first sender's reply landed; never push instead.
+  // More attempts than a first send: it cannot fall back to pushing, and while LINE answers 5xx
+  // or 429 nothing is sent, so only a 200 or a refused (used) token ends it.
+  return deliverAnswer(deps, target, messages, { mode: 'reply', holding: async () => false, replyAttempts: 8 });
 }

@@ -1,5 +1,6 @@
 import type { Models } from '../core/db/models.js';
 import { DEFAULT_LANG, type Lang } from '../core/i18n.js';
+import { inboxKey, pendingOf, type PendingDoc } from '../inbox/inbox.js';
 
 /** Where a user is inside a journey. Owned by the flow engine; stored as-is. */
 export interface FlowState {
@@ -50,6 +51,35 @@ export interface Session {
   applied: string[];
   /** LINE timestamp of the newest event applied: an older one arriving now is "late". */
   lastAppliedTs?: number;
+  /** The user's pending events as the claim returned them, oldest first (none for a plain read). */
+  pending: PendingDoc[];
+  /** `inboxCount` as last seen: commits move it by what they removed, relative to this. */
+  inboxCount: number;
+  /** Pending events to drop without applying (applied before): they leave with the next write. */
+  skipped: string[];
+  /**
+   * The answer recorded by the last commit and not yet confirmed sent (its sender had not finished
+   * when this session was claimed: it died, or is this process). See src/outbox/answer.ts.
+   */
+  answer?: RecordedAnswer;
+  /** Set once `answer` was dealt with by this holder: the next write removes it. */
+  answerSettled?: boolean;
+}
+
+/**
+ * An answer saved with the session it belongs to (in the same conditional write), before it is
+ * sent: a process that takes the user over finds it and delivers it once (see src/outbox/answer.ts).
+ */
+export interface RecordedAnswer {
+  /** The webhook event answered (effects are keyed by it). */
+  event: string;
+  /** `reply`: with `token`, still fresh when the answer was saved; `push`: through the outbox. */
+  mode: 'reply' | 'push';
+  token?: string;
+  /** When the webhook carrying the token arrived (ms). */
+  tokenReceivedAt?: number;
+  /** The messages as JSON text: one opaque value, however many fields the messages have. */
+  messages: string;
 }
 
 /** How many applied event ids a session remembers: LINE redelivers within minutes, not days. */
@@ -116,7 +146,8 @@ export class SessionStore {
    * conditional write: it applies only if nobody saved since the claim (rev) and this process
    * still holds the lease. Otherwise LeaseLostError: the caller stops without sending anything.
    */
-  async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number }): Promise<void> {
+  async commit(s: Session, owner: string, appliedIds: readonly string[], opts: { release: boolean; leaseMs: number; lastTs?: number; now?: Date; timeoutMs?: number; answer?: RecordedAnswer }): Promise<void> {
+    const drop = this.dropped(s, appliedIds);
     const now = opts.now ?? new Date();
     const applied = [...s.applied.filter((id) => !appliedIds.includes(id)), ...appliedIds].slice(-APPLIED_KEPT);
     const lastTs = Math.max(s.lastAppliedTs ?? 0, opts.lastTs ?? 0) || undefined;
@@ -128,12 +159,16 @@ export class SessionStore {
       leaseOwner: opts.release ? null : owner,
       leaseUntil: opts.release ? null : new Date(Date.now() + opts.leaseMs),
     };
-    const r = await this.models.Session.collection.updateOne(
-      { _id: s.id as never, rev: s.rev, leaseOwner: owner },
-      { $set: set },
-      { maxTimeMS: opts.timeoutMs ?? 5_000 },
-    );
+    // The answer this event produced is saved with it (sent after, confirmed by finish()); an
+    // earlier one is gone by now (delivered before this event was handled).
+    const update: Record<string, Record<string, unknown>> = { $set: set, ...drop.update };
+    if (opts.answer) Object.assign(set, { answer: opts.answer, answerDue: new Date() }); // machine time, like leases
+    else if (s.answer) update.$unset = { ...update.$unset, answer: '', answerDue: '' };
+    const r = await this.models.Session.collection.updateOne({ _id: s.id as never, rev: s.rev, leaseOwner: owner }, update, { maxTimeMS: opts.timeoutMs ?? 5_000 });
     if (r.matchedCount !== 1) throw new LeaseLostError();
+    drop.done();
+    s.answer = opts.answer;
+    s.answerSettled = false;
     s.rev += 1;
     s.applied = applied;
     s.lastAppliedTs = lastTs;
@@ -145,9 +180,60 @@ export class SessionStore {
     return r.matchedCount === 1;
   }
 
-  /** Frees the lease without saving (nothing changed, or shutting down). */
-  async releaseLease(userId: string, owner: string): Promise<void> {
-    await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null } });
+  /** Frees the lease without saving (nothing changed, or shutting down); drops `s.skipped` with it. */
+  async releaseLease(userId: string, owner: string, s?: Session): Promise<void> {
+    const drop = s ? this.dropped(s, []) : undefined;
+    const update: Record<string, Record<string, unknown>> = { $set: { leaseOwner: null, leaseUntil: null }, ...drop?.update };
+    if (s?.answer && s.answerSettled) update.$unset = { ...update.$unset, answer: '', answerDue: '' };
+    const r = await this.models.Session.collection.updateOne({ _id: userId as never, leaseOwner: owner }, update);
+    if (r.matchedCount === 1) drop?.done();
+  }
+
+  /**
+   * After an answer was sent: frees the lease and forgets the answer, for many users in one
+   * command (bulk write), so confirming costs a fraction of a command per event. Only where
+   * this owner still holds the lease and the answer is still that event's.
+   */
+  async finish(items: readonly { userId: string; owner: string; event: string }[], timeoutMs = 5_000): Promise<void> {
+    if (items.length === 0) return;
+    await this.models.Session.collection.bulkWrite(
+      items.map((it) => ({
+        updateOne: {
+          filter: { _id: it.userId as never, leaseOwner: it.owner, 'answer.event': it.event },
+          update: { $set: { leaseOwner: null, leaseUntil: null }, $unset: { answer: '', answerDue: '' } },
+        },
+      })),
+      { ordered: false, maxTimeMS: timeoutMs } as never,
+    );
+  }
+
+  /** Users whose answer was saved before `olderThan` and never confirmed sent (their sender died). */
+  async unconfirmedAnswers(olderThan: Date, limit = 200): Promise<string[]> {
+    const docs = await this.models.Session.collection.find({ answerDue: { $lt: olderThan } }, { projection: { _id: 1 }, limit }).toArray();
+    return docs.map((d) => String(d._id));
+  }
+
+  /**
+   * The part of a write that removes pending events from the user's document: `$unset` of their
+   * entries and a relative `$inc` that brings `inboxCount` to what remains as seen at the claim
+   * (events the webhook added meanwhile keep their increments, so the count stays exact).
+   */
+  private dropped(s: Session, appliedIds: readonly string[]): { update: Record<string, Record<string, unknown>>; done(): void } {
+    const gone = new Set([...appliedIds, ...s.skipped]);
+    const remaining = s.pending.filter((p) => !gone.has(p._id));
+    const unset = Object.fromEntries([...gone].map((id) => [`inbox.${inboxKey(id)}`, '']));
+    const delta = remaining.length - s.inboxCount;
+    const update: Record<string, Record<string, unknown>> = {};
+    if (gone.size > 0) update.$unset = unset;
+    if (delta !== 0) update.$inc = { inboxCount: delta };
+    return {
+      update,
+      done: () => {
+        s.pending = remaining;
+        s.inboxCount = remaining.length;
+        s.skipped = [];
+      },
+    };
   }
 
   private toSession(userId: string, doc: Record<string, any> | null, now: Date): Session {
@@ -165,6 +251,9 @@ export class SessionStore {
         rev: 0,
         isNew: true,
         applied: [],
+        pending: [],
+        inboxCount: 0,
+        skipped: [],
       };
     }
     const expired = doc.expiresAt instanceof Date ? doc.expiresAt.getTime() < now.getTime() : false;
@@ -185,6 +274,10 @@ export class SessionStore {
       isNew: false,
       applied: Array.isArray(doc.applied) ? (doc.applied as string[]) : [],
       ...(typeof doc.lastAppliedTs === 'number' ? { lastAppliedTs: doc.lastAppliedTs } : {}),
+      ...(doc.answer && typeof doc.answer === 'object' && typeof (doc.answer as RecordedAnswer).event === 'string' ? { answer: doc.answer as RecordedAnswer } : {}),
+      pending: pendingOf(userId, doc.inbox),
+      inboxCount: typeof doc.inboxCount === 'number' ? doc.inboxCount : 0,
+      skipped: [],
     };
   }
 

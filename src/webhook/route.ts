@@ -10,6 +10,8 @@ export interface WebhookOptions {
   logger: Logger;
   /** Called after the 200 with the users that have new events. */
   onStored: (userKeys: string[]) => void;
+  /** Called before the store with the users it is for; the returned callback once it ended. */
+  onStoring?: (userKeys: string[]) => () => void;
   /** False while shutting down: LINE gets 503 and redelivers elsewhere. */
   accepting: () => boolean;
   /** Per-user events per minute admitted (the rest is acknowledged and skipped). */
@@ -58,14 +60,18 @@ export function webhookRouter(opts: WebhookOptions): Router {
         res.status(503).json({ message: 'shutting down' });
         return;
       }
+      const stored = opts.onStoring?.([...new Set(events.map((e) => userKeyOf(e as LineEvent)))]);
       try {
         const result = await opts.inbox.store(events);
         log.debug({ stored: result.stored, duplicates: result.duplicates }, 'webhook stored');
+        if (result.overCap > 0) log.warn({ skipped: result.overCap }, 'events skipped: their user already has the most events waiting');
         res.status(200).json({});
         if (result.userKeys.length) opts.onStored(result.userKeys);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'webhook not stored; asking LINE to redeliver');
         res.status(503).json({ message: 'temporarily unavailable' });
+      } finally {
+        stored?.();
       }
     },
   );

@@ -75,7 +75,7 @@ function harness(resume: () => ActionResult) {
     onOfficer: async () => undefined,
   });
   const now = new Date();
-  const session: Session = { id: 'Utest', lang: 'th', langChosen: true, reachable: true, flow: null, paused: {}, data: {}, createdAt: now, updatedAt: now, rev: 0, isNew: true, applied: [], lastEventAt: now };
+  const session: Session = { id: 'Utest', lang: 'th', langChosen: true, reachable: true, flow: null, paused: {}, data: {}, createdAt: now, updatedAt: now, rev: 0, isNew: true, applied: [], pending: [], inboxCount: 0, skipped: [], lastEventAt: now };
   const services = { translator, now: () => new Date() } as unknown as BotServices;
   /** Runs one postback through the engine; returns the texts it queued. */
   const tap = async (data: Record<string, string | number | undefined>): Promise<string[]> => {

@@ -4,9 +4,10 @@ import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { createWebApp, type WebApp } from '../../src/app/web.js';
 import { createLogger } from '../../src/core/logger.js';
 import { replayFailedEvents } from '../../src/inbox/replay.js';
+import { Inbox, INBOX_CAP } from '../../src/inbox/inbox.js';
 import { ev, signedBody } from '../support/events.js';
 import { waitFor } from '../support/wait.js';
-import { startTestBot, TEST_SECRET, type TestBot } from '../support/bot.js';
+import { startTestBot, TEST_SECRET, type TestBot, waitingEvents } from '../support/bot.js';
 
 let bot: TestBot;
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('per-user ordered processing', () => {
     await bot.settle();
     expect(repliesFor(tokens)).toEqual(tokens);
     expect(await appliedOf(u.id)).toEqual(events.map((e) => e.webhookEventId));
-    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(0);
   });
 
   it('when ten messages from one user arrive as ten simultaneous webhooks, then each is answered exactly once', async () => {
@@ -211,13 +212,13 @@ describe('recovery', () => {
     const u = bot.user();
     const events = [ev.text(u.id, 'one'), ev.text(u.id, 'two')];
     events.forEach((e) => bot.fake.registerReplyToken(e.replyToken!, u.id));
-    await bot.rt.inbox.store(events, new Date(Date.now() - 10_000));
     await bot.rt.models.Session.collection.insertOne({ _id: u.id as never, rev: 0, createdAt: new Date(), updatedAt: new Date(), leaseOwner: 'dead-process', leaseUntil: new Date(Date.now() - 1) });
+    await bot.rt.inbox.store(events, new Date(Date.now() - 10_000));
     bot.web.startSweeper();
     await waitFor(() => bot.fake.sent(u.id).length >= 2);
     await bot.settle();
     expect(bot.fake.sent(u.id)).toHaveLength(2);
-    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(0);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(0);
     expect(await appliedOf(u.id)).toEqual(events.map((e) => e.webhookEventId));
   });
 
@@ -227,8 +228,44 @@ describe('recovery', () => {
     await bot.deliver([ev.text(u.id, 'hi')]);
     await bot.settle();
     expect(bot.fake.sent(u.id)).toHaveLength(0);
-    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: u.id })).toBe(1);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(1);
     expect(await appliedOf(u.id)).toEqual([]);
+  });
+});
+
+describe('pending events in the user\'s document', () => {
+  it('when events are stored, then they wait in the user\'s document and leave it with the commit that applies them', async () => {
+    const u = bot.user();
+    await bot.rt.models.Session.collection.insertOne({ _id: u.id as never, rev: 0, createdAt: new Date(), updatedAt: new Date(), leaseOwner: 'other-live-process', leaseUntil: new Date(Date.now() + 60_000) });
+    // Ids a field path cannot hold as they are (a dot, a leading dollar): stored under a hash, still deduplicated.
+    const events = [ev.text(u.id, 'one', { webhookEventId: 'a.b' }), ev.text(u.id, 'two', { webhookEventId: '$x' })];
+    events.forEach((e) => bot.fake.registerReplyToken(e.replyToken!, u.id));
+    const r = await bot.rt.inbox.store([...events, events[0]]);
+    expect(r.stored).toBe(3);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(2);
+    expect((await sessionOf(u.id))?.inboxCount).toBe(3); // one repeat counted: the next commit corrects it
+    await bot.rt.models.Session.updateOne({ _id: u.id }, { $set: { leaseOwner: null, leaseUntil: null } });
+    bot.rt.processor.kick(u.id, 0);
+    await bot.settle();
+    expect(bot.fake.sent(u.id)).toHaveLength(2);
+    expect([...(await appliedOf(u.id))].sort()).toEqual(['$x', 'a.b']);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(0);
+    expect((await sessionOf(u.id))?.inboxCount).toBe(0);
+  });
+
+  it('when a user already has the most events waiting, then one more is acknowledged and skipped, and the document stays capped', async () => {
+    const u = bot.user();
+    await bot.rt.models.Session.collection.insertOne({ _id: u.id as never, rev: 0, createdAt: new Date(), updatedAt: new Date(), leaseOwner: 'other-live-process', leaseUntil: new Date(Date.now() + 60_000) });
+    // The cap, not the webhook's deadline, is what this is about: a document of 200 events takes a
+    // while to rewrite on a loaded machine's embedded database.
+    const inbox = new Inbox(bot.rt.models, { storeTimeoutMs: 20_000 });
+    for (let i = 0; i < INBOX_CAP; i += 10) {
+      const r = await inbox.store(Array.from({ length: 10 }, (_, j) => ev.text(u.id, `m${i + j}`)));
+      expect(r).toMatchObject({ stored: 10, overCap: 0 });
+    }
+    expect(await inbox.store([ev.text(u.id, 'one too many')])).toMatchObject({ stored: 0, overCap: 1 });
+    expect(await waitingEvents(bot.rt, u.id)).toBe(INBOX_CAP);
+    expect((await sessionOf(u.id))?.inboxCount).toBe(INBOX_CAP);
   });
 });
 

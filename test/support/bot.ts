@@ -173,3 +173,13 @@ export class ChatUser {
     throw new Error(`button "${label}" is a ${action.type} action; use the matching helper`);
   }
 }
+
+/**
+ * Events stored and not yet processed for a chat: a user's wait in their session document
+ * (`inbox`, see src/inbox/inbox.ts), other chats' in inbox_pending.
+ */
+export async function waitingEvents(rt: Runtime, userKey: string): Promise<number> {
+  const s = await rt.models.Session.collection.findOne({ _id: userKey as never });
+  const inUser = s?.inbox && typeof s.inbox === 'object' ? Object.keys(s.inbox as object).length : 0;
+  return inUser + (await rt.models.InboxPending.countDocuments({ userKey }));
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/webhook/signature.js';
 import { truncateGraphemes } from '../../src/core/text/truncate.js';
-import { startTestBot, TEST_SECRET, type TestBot } from '../support/bot.js';
+import { startTestBot, TEST_SECRET, type TestBot, waitingEvents } from '../support/bot.js';
 import { ev, signedBody } from '../support/events.js';
 
 let bot: TestBot;
@@ -60,7 +60,9 @@ describe('signed events of any shape', () => {
     await bot.settle();
     const a = await u.says('สวัสดี');
     expect(a.sent.length).toBeGreaterThan(0);
+    expect(await waitingEvents(bot.rt, u.id)).toBe(0);
     expect(await bot.rt.models.InboxPending.countDocuments({})).toBe(0);
+    expect(await bot.rt.models.Session.countDocuments({ inboxCount: { $gt: 0 } })).toBe(0);
   });
 });
 
@@ -133,7 +135,7 @@ describe('a flood', () => {
     expect(answer!.at).toBeLessThan(Math.max(...bot.fake.sent(flooder.id).map((m) => m.at)));
     const answered = new Set(bot.fake.sent(flooder.id).map((m) => m.at)).size;
     expect(answered).toBeLessThanOrEqual(31);
-    expect(await bot.rt.models.InboxPending.countDocuments({ userKey: flooder.id })).toBe(0);
+    expect(await waitingEvents(bot.rt, flooder.id)).toBe(0);
   });
 });
 

@@ -9,7 +9,8 @@ import { createCampaignModels } from './schemas/campaigns.js';
  */
 
 // Durable webhook inbox, in two collections.
-// inbox_pending holds events not yet processed, with their payload, and only those (_id is the
+// One-on-one chats' pending events are kept in the user's session document (see sessionSchema);
+// inbox_pending holds the other chats' (group, room, unknown source) events not yet processed, with their payload, and only those (_id is the
 // webhookEventId: a repeat of a queued event collides). The webhook writes only here, one insert
 // per event, so acknowledging LINE stays cheap; the collection stays small, so "next event of this
 // user" is cheap even on FerretDB (which scans collections for anything but _id); message text is
@@ -94,10 +95,26 @@ const sessionSchema = new Schema(
     // as the state they produced), and the newest one's LINE timestamp.
     applied: { type: [String], default: [] },
     lastAppliedTs: { type: Number },
+    // A user's pending events live here, not in a collection of their own, so the claim that takes
+    // the lease returns them with the session (three commands per event: the webhook's upsert, the
+    // claim, the commit that $unsets them). `inbox` maps a field-safe key of the webhookEventId to
+    // the event (src/inbox/inbox.ts); `inboxCount` is how many entries it holds (kept exact by the
+    // commits' relative $inc, caps the document far below MongoDB's 16 MB); `pendingSince` is the
+    // newest arrival, so the sweeper finds users whose pending events nobody is working on.
+    inbox: { type: Schema.Types.Mixed },
+    inboxCount: { type: Number },
+    pendingSince: { type: Date },
+    // The last answer, saved by the commit that saved the state it answers, until its sender
+    // confirms it sent (src/outbox/answer.ts); `answerDue` (when it was saved) lets the sweeper
+    // find answers whose sender died.
+    answer: { type: Schema.Types.Mixed },
+    answerDue: { type: Date },
   },
   { collection: 'sessions', versionKey: false, minimize: false },
 );
 sessionSchema.index({ expiresAt: 1 });
+sessionSchema.index({ pendingSince: 1 });
+sessionSchema.index({ answerDue: 1 });
 sessionSchema.index({ reachable: 1 });
 // Segments: the (few) English speakers and last activity.
 sessionSchema.index({ lang: 1 });
