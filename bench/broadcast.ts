@@ -66,7 +66,12 @@ async function sender(mongoUri: string, lineUrl: string, campaignId: string): Pr
     process.stderr.write(`sender commands (${process.pid}):\n${rows.map(([k, c]) => `  ${k}: ${c.n} commands, ${Math.round(c.ms)} ms (${(c.ms / c.n).toFixed(1)} ms each)`).join('\n')}\n`);
   };
   rt.drainer.start();
-  const report = () => process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  let heapPeak = { heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const report = () => {
+    const u = process.memoryUsage();
+    if (u.heapUsed > heapPeak.heapUsed) heapPeak = { heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers };
+    process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  };
   const timer = setInterval(report, 200);
   for (;;) {
     const o = await rt.delivery.run(campaignId);
@@ -77,6 +82,7 @@ async function sender(mongoUri: string, lineUrl: string, campaignId: string): Pr
   clearInterval(timer);
   report();
   printProfile();
+  if (profile) process.stderr.write(`sender heap at its peak (MB): ${JSON.stringify(Object.fromEntries(Object.entries(heapPeak).map(([k, v]) => [k, Math.round(v / 1048576)])))}\n`);
   await rt.close();
   process.exit(0);
 }

@@ -3,7 +3,7 @@ import { deriveRetryKey, type Message } from '../line/gateway.js';
 import { assertMessagesWithinLimits, LINE_LIMITS } from '../line/limits.js';
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'unknown';
-export type OutboxFailureKind = 'quota' | 'blocked' | 'rejected' | 'unavailable';
+export type OutboxFailureKind = 'quota' | 'blocked' | 'rejected' | 'unavailable' | 'withdrawn';
 
 export interface OutboxFailure {
   kind: OutboxFailureKind;
@@ -106,6 +106,23 @@ export class Outbox {
     const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id).lean<OutboxDoc>()));
     // Settled is final: an item not pending in the first query is read once more for its outcome.
     return [...pending, ...rest.filter((d): d is OutboxDoc => d !== null)];
+  }
+
+  /**
+   * Takes back items no sender has picked up yet, so they are never sent: each becomes `failed`
+   * with kind `withdrawn` (its cause may record it again under a new id). Only items never
+   * attempted qualify: a drainer's claim counts an attempt in the same single-document update
+   * that checks the status, so an item is either withdrawn here or claimed there, never both.
+   * An item that was tried (it may be on the wire, or have landed before a timeout) goes its way
+   * with its retry key. Returns how many were withdrawn.
+   */
+  async withdraw(ids: readonly string[], reason: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.models.Outbox.updateMany(
+      { status: 'pending', attempts: 0, _id: { $in: [...ids] } },
+      { $set: { status: 'failed', failure: { kind: 'withdrawn', reason } } },
+    );
+    return r.modifiedCount;
   }
 
   /** Forgets settled items older than `before` (their causes' own records remain). */

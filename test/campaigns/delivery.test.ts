@@ -95,6 +95,7 @@ describe('campaign delivery', () => {
         return bot.rt.outbox.enqueue(items);
       },
       get: (ids) => bot.rt.outbox.get(ids),
+      withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
     };
     const first = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: dying, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: 'first', window: 1 });
     await expect(first.run(c._id)).rejects.toThrow('killed');
@@ -176,6 +177,7 @@ describe('campaign delivery', () => {
           if (++calls === 1) await bot.rt.campaigns[action](c._id); // an officer acts while it runs
         },
         get: (ids) => bot.rt.outbox.get(ids),
+        withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
       };
       const d = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: officer, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: action, window: 1 });
       expect((await runToEnd(d, c._id)).result).toBe(action === 'pause' ? 'paused' : 'cancelled');

@@ -139,7 +139,7 @@ const outboxSchema = new Schema(
     lastError: { type: String },
     failure: {
       type: new Schema(
-        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable'] }, status: Number, reason: String },
+        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable', 'withdrawn'] }, status: Number, reason: String },
         { _id: false },
       ),
     },

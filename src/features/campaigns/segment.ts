@@ -46,6 +46,9 @@ export interface SegmentMember {
 
 type Filter = Record<string, unknown>;
 
+/** Documents per cursor batch when a segment is read: memory and each command's length stay bounded. */
+const STREAM_BATCH = 500;
+
 /**
  * Resolves segments over producers. Filters on the producer document become one indexed query;
  * filters on other collections (sessions, journey progress, sign-ups) become id sets merged into
@@ -59,15 +62,29 @@ export class Segments {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * How many producers the segment selects. Read as a stream of ids in bounded batches rather
+   * than as one count command: each batch is a short command on any engine (a database that
+   * serves one command at a time, or a loaded one, keeps answering everybody else), and on
+   * MongoDB the stream is covered by the `{consents.notices, userId}` index.
+   */
   async count(segment: Segment): Promise<number> {
-    return this.models.Producer.countDocuments(await this.filter(segment));
+    let n = 0;
+    const cursor = this.models.Producer.find(await this.filter(segment), { userId: 1, _id: 0 }).lean().cursor({ batchSize: STREAM_BATCH });
+    for await (const _ of cursor) n++;
+    return n;
   }
 
-  /** Members with their language and province (for the preview and delivery). */
+  /**
+   * Members with their language and province (for the preview and delivery), streamed in
+   * bounded batches and in no particular order: a sort would make the database gather the whole
+   * segment before the first answer (in one long command where the sort cannot use an index),
+   * and nothing downstream needs an order (delivery records are keyed by recipient).
+   */
   async *members(segment: Segment): AsyncGenerator<SegmentMember> {
     const filter = await this.filter(segment);
     const english = await this.englishUsers();
-    const cursor = this.models.Producer.find(filter, { userId: 1, 'address.province.code': 1, _id: 0 }).sort({ userId: 1 }).lean().cursor({ batchSize: 2_000 });
+    const cursor = this.models.Producer.find(filter, { userId: 1, 'address.province.code': 1, _id: 0 }).lean().cursor({ batchSize: STREAM_BATCH });
     for await (const p of cursor as AsyncIterable<{ userId: string; address?: { province?: { code?: string } } }>) {
       yield { userId: p.userId, provinceCode: p.address?.province?.code, lang: english.has(p.userId) ? 'en' : 'th' };
     }
@@ -100,7 +117,7 @@ export class Segments {
     const include: Set<string>[] = [];
     const exclude = new Set<string>();
     // Blocked the bot: few, and sessions are indexed on reachable.
-    for (const s of await this.models.Session.find({ reachable: false }, { _id: 1 }).lean()) exclude.add(String(s._id));
+    for await (const s of this.models.Session.find({ reachable: false }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) exclude.add(String(s._id));
 
     if (segment.languages?.length === 1) {
       const english = await this.englishUsers();
@@ -122,7 +139,8 @@ export class Segments {
       const q: Filter = {};
       if (segment.activeWithinDays) q.$gte = new Date(now - segment.activeWithinDays * 86_400_000);
       if (segment.inactiveForDays) q.$lt = new Date(now - segment.inactiveForDays * 86_400_000);
-      const active = new Set((await this.models.Session.find({ lastEventAt: q }, { _id: 1 }).lean()).map((s) => String(s._id)));
+      const active = new Set<string>();
+      for await (const s of this.models.Session.find({ lastEventAt: q }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) active.add(String(s._id));
       include.push(active);
     }
 
@@ -138,15 +156,17 @@ export class Segments {
 
   /** Users whose conversation language is English (Thai is the default, so this set is the small one). */
   private async englishUsers(): Promise<Set<string>> {
-    return new Set((await this.models.Session.find({ lang: 'en' }, { _id: 1 }).lean()).map((s) => String(s._id)));
+    const english = new Set<string>();
+    for await (const s of this.models.Session.find({ lang: 'en' }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) english.add(String(s._id));
+    return english;
   }
 
   private async journeyUsers(j: NonNullable<Segment['journeys']>[number]): Promise<{ matching: Set<string>; started: Set<string> }> {
-    const docs = await this.models.JourneyProgress.find({ flowId: j.flow }, { userId: 1, steps: 1, updatedAt: 1, completedAt: 1 }).lean();
+    const docs = this.models.JourneyProgress.find({ flowId: j.flow }, { userId: 1, steps: 1, updatedAt: 1, completedAt: 1 }).lean().cursor({ batchSize: STREAM_BATCH });
     const started = new Set<string>();
     const matching = new Set<string>();
     const stalledBefore = this.now().getTime() - (j.stalledDays ?? 7) * 86_400_000;
-    for (const d of docs) {
+    for await (const d of docs) {
       started.add(d.userId);
       const done = Object.values((d.steps ?? {}) as Record<string, { status?: string }>).filter((s) => s?.status === 'done').length;
       const finished = Boolean(d.completedAt);
