@@ -48,6 +48,16 @@ type Filter = Record<string, unknown>;
 
 /** Documents per cursor batch when a segment is read: memory and each command's length stay bounded. */
 const STREAM_BATCH = 500;
+/** Most ids a segment query carries; a larger set is checked in memory as producers stream past. */
+const IDS_IN_QUERY = 1_000;
+
+interface Plan {
+  query: Filter;
+  /** Only these users (a set too large for the query). */
+  only?: Set<string>;
+  /** Not these users (likewise). */
+  skip?: Set<string>;
+}
 
 /**
  * Resolves segments over producers. Filters on the producer document become one indexed query;
@@ -70,8 +80,7 @@ export class Segments {
    */
   async count(segment: Segment): Promise<number> {
     let n = 0;
-    const cursor = this.models.Producer.find(await this.filter(segment), { userId: 1, _id: 0 }).lean().cursor({ batchSize: STREAM_BATCH });
-    for await (const _ of cursor) n++;
+    for await (const _ of this.stream(await this.plan(segment), { userId: 1, _id: 0 })) n++;
     return n;
   }
 
@@ -82,11 +91,19 @@ export class Segments {
    * and nothing downstream needs an order (delivery records are keyed by recipient).
    */
   async *members(segment: Segment): AsyncGenerator<SegmentMember> {
-    const filter = await this.filter(segment);
+    const plan = await this.plan(segment);
     const english = await this.englishUsers();
-    const cursor = this.models.Producer.find(filter, { userId: 1, 'address.province.code': 1, _id: 0 }).lean().cursor({ batchSize: STREAM_BATCH });
-    for await (const p of cursor as AsyncIterable<{ userId: string; address?: { province?: { code?: string } } }>) {
+    for await (const p of this.stream(plan, { userId: 1, 'address.province.code': 1, _id: 0 })) {
       yield { userId: p.userId, provinceCode: p.address?.province?.code, lang: english.has(p.userId) ? 'en' : 'th' };
+    }
+  }
+
+  private async *stream(plan: Plan, projection: Record<string, 0 | 1>): AsyncGenerator<{ userId: string; address?: { province?: { code?: string } } }> {
+    const cursor = this.models.Producer.find(plan.query, projection).lean().cursor({ batchSize: STREAM_BATCH });
+    for await (const p of cursor as AsyncIterable<{ userId: string; address?: { province?: { code?: string } } }>) {
+      if (plan.only && !plan.only.has(p.userId)) continue;
+      if (plan.skip?.has(p.userId)) continue;
+      yield p;
     }
   }
 
@@ -103,8 +120,8 @@ export class Segments {
     return { total, byLanguage, byProvince };
   }
 
-  /** The producers query for a segment, exclusions included. */
-  async filter(segment: Segment): Promise<Filter> {
+  /** The producers query for a segment, exclusions included (ids of large sets checked as read). */
+  private async plan(segment: Segment): Promise<Plan> {
     const and: Filter[] = [{ 'consents.notices': true }];
     if (segment.provinces?.length) and.push({ 'address.province.code': { $in: segment.provinces } });
     if (segment.districts?.length) and.push({ 'address.district.code': { $in: segment.districts } });
@@ -144,14 +161,22 @@ export class Segments {
       include.push(active);
     }
 
+    // Ids from other collections: a few go into the query ($in/$nin, index seeks); many are
+    // checked as the documents stream past instead, so no command carries (and no database
+    // matches every document against) a list of thousands of ids.
+    const plan: Plan = { query: {} };
     if (include.length) {
       let ids = include[0]!;
       for (const s of include.slice(1)) ids = new Set([...ids].filter((u) => s.has(u)));
-      and.push({ userId: { $in: [...ids].filter((u) => !exclude.has(u)) } });
+      for (const u of exclude) ids.delete(u);
+      if (ids.size <= IDS_IN_QUERY) and.push({ userId: { $in: [...ids] } });
+      else plan.only = ids;
     } else if (exclude.size) {
-      and.push({ userId: { $nin: [...exclude] } });
+      if (exclude.size <= IDS_IN_QUERY) and.push({ userId: { $nin: [...exclude] } });
+      else plan.skip = exclude;
     }
-    return and.length === 1 ? and[0]! : { $and: and };
+    plan.query = and.length === 1 ? and[0]! : { $and: and };
+    return plan;
   }
 
   /** Users whose conversation language is English (Thai is the default, so this set is the small one). */
