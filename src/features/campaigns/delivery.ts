@@ -193,11 +193,14 @@ export class CampaignDelivery {
       const b = buffers.get(key)!;
       if (!b.users.length) return;
       const n = seq++;
-      await this.insertDeliveries(
+      const taken = await this.insertDeliveries(
         b.users.map((u) => ({ _id: `${c._id}:${occ}:${u.userId}`, campaignId: c._id, occurrence: occ, userId: u.userId, lang: b.lang, provinceCode: u.provinceCode, variant: b.variant, status: 'queued', batch: n })),
       );
-      await this.saveBatch(c, n, b.lang, b.variant, b.users.map((u) => u.userId));
+      // A recipient already recorded (a stream without a snapshot may show a document twice) is
+      // in an earlier batch: only those recorded now make up this one.
+      const to = b.users.filter((_, i) => !taken.has(i)).map((u) => u.userId);
       b.users = [];
+      if (to.length) await this.saveBatch(c, n, b.lang, b.variant, to);
     };
     const flushHoldouts = async () => {
       if (!holdouts.length) return;
@@ -225,11 +228,18 @@ export class CampaignDelivery {
     this.log.info({ campaign: c._id, occurrence: occ, batches: seq }, 'campaign recipients recorded');
   }
 
-  private async insertDeliveries(docs: Record<string, unknown>[]): Promise<void> {
+  /** Inserts delivery records; returns the positions of those already there (duplicate keys). */
+  private async insertDeliveries(docs: Record<string, unknown>[]): Promise<Set<number>> {
     try {
       await this.deps.models.CampaignDelivery.collection.insertMany(docs as never[], { ordered: false });
+      return new Set();
     } catch (e) {
       if (!isDuplicate(e)) throw e;
+      const raw = (e as { writeErrors?: unknown }).writeErrors;
+      const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: number; err?: { index?: number } }[];
+      // No per-document detail: a lone duplicate insert (nothing of it was new).
+      if (list.length === 0) return new Set(docs.map((_, i) => i));
+      return new Set(list.map((w) => w.index ?? w.err?.index ?? -1));
     }
   }
 
