@@ -10,7 +10,7 @@
  *                                     each sender's database commands by name and collection)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,12 @@ async function sender(mongoUri: string, lineUrl: string, campaignId: string): Pr
   const memlog = process.env.BENCH_MEMLOG === '1'
     ? setInterval(() => {
         const u = process.memoryUsage();
-        process.stderr.write(`mem ${((Date.now() - t0) / 1000).toFixed(0)}s rss ${mb(u.rss)} heapTotal ${mb(u.heapTotal)} heapUsed ${mb(u.heapUsed)} external ${mb(u.external)} arrayBuffers ${mb(u.arrayBuffers)}\n`);
+        // RssAnon is memory this process allocated; RssFile is mapped files (Node's own binary) paged in.
+        const status = readFileSync('/proc/self/status', 'utf8');
+        const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+        process.stderr.write(
+          `mem ${((Date.now() - t0) / 1000).toFixed(0)}s rss ${mb(u.rss)} (anon ${Math.round(kb('RssAnon') / 1024)}, file ${Math.round(kb('RssFile') / 1024)}) heapTotal ${mb(u.heapTotal)} heapUsed ${mb(u.heapUsed)} external ${mb(u.external)} arrayBuffers ${mb(u.arrayBuffers)}\n`,
+        );
       }, 1_000)
     : undefined;
   for (;;) {

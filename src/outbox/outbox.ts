@@ -29,6 +29,9 @@ export interface OutboxDoc {
   cause: { type: string; id: string };
 }
 
+/** What `Outbox.outcomes` reads of an item. */
+export type OutboxOutcome = Pick<OutboxDoc, '_id' | 'status' | 'sentAt' | 'failure'>;
+
 export interface NewOutboxItem {
   /** Deterministic, from the cause: "evt:<webhookEventId>:push:<i>", "promo:<trainingId>:<signupId>:<ms>", "campaign:<id>:batch:<n>". */
   _id: string;
@@ -106,6 +109,20 @@ export class Outbox {
     const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id).lean<OutboxDoc>()));
     // Settled is final: an item not pending in the first query is read once more for its outcome.
     return [...pending, ...rest.filter((d): d is OutboxDoc => d !== null)];
+  }
+
+  /**
+   * How the items with these ids ended (or that they are pending): only `_id`, `status`, `sentAt`
+   * and `failure`, read as `get` reads them. What a campaign's delivery loop asks each round for
+   * its batches in flight, so their recipients and messages are not read back every time.
+   */
+  async outcomes(ids: readonly string[]): Promise<OutboxOutcome[]> {
+    if (ids.length === 0) return [];
+    const fields = { _id: 1, status: 1, sentAt: 1, failure: 1 };
+    const pending = await this.models.Outbox.find({ status: 'pending', _id: { $in: [...ids] } }, fields).lean<OutboxOutcome[]>();
+    const seen = new Set(pending.map((d) => d._id));
+    const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id, fields).lean<OutboxOutcome>()));
+    return [...pending, ...rest.filter((d): d is OutboxOutcome => d !== null)];
   }
 
   /**

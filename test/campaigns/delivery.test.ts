@@ -95,7 +95,7 @@ describe('campaign delivery', () => {
         }
         return bot.rt.outbox.enqueue(items);
       },
-      get: (ids) => bot.rt.outbox.get(ids),
+      outcomes: (ids) => bot.rt.outbox.outcomes(ids),
       withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
     };
     const first = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: dying, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: 'first', window: 1 });
@@ -198,7 +198,7 @@ describe('campaign delivery', () => {
           await bot.rt.outbox.enqueue(items);
           if (++calls === 1) await bot.rt.campaigns[action](c._id); // an officer acts while it runs
         },
-        get: (ids) => bot.rt.outbox.get(ids),
+        outcomes: (ids) => bot.rt.outbox.outcomes(ids),
         withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
       };
       const d = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: officer, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: action, window: 1 });

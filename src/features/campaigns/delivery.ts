@@ -293,7 +293,7 @@ export class CampaignDelivery {
     if (!enqueued.length) return 0;
     let pending = 0;
     const ids = enqueued.map((b) => b.outboxId ?? this.outboxId(c, b));
-    const docs = new Map((await this.deps.outbox.get(ids)).map((d) => [d._id, d]));
+    const docs = new Map((await this.deps.outbox.outcomes(ids)).map((d) => [d._id, d]));
     let quota = false;
     const updates: { updateOne: { filter: Record<string, unknown>; update: Record<string, unknown> } }[] = [];
     for (const b of enqueued) {

@@ -23,7 +23,8 @@ export interface OutboxItemOut {
 
 export interface OutboxPort {
   enqueue(items: OutboxItemIn[]): Promise<void>;
-  get(ids: string[]): Promise<OutboxItemOut[]>;
+  /** Outcome only (no recipients or messages): asked every round for the batches in flight. */
+  outcomes(ids: string[]): Promise<OutboxItemOut[]>;
   /** Takes back items not yet picked up by a sender (they settle as failed, kind `withdrawn`); returns how many. */
   withdraw(ids: string[], reason: string): Promise<number>;
 }
