@@ -41,6 +41,29 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 60_00
   }
 }
 
+describe('withdrawing outbox items', () => {
+  it('when one item was picked up by a sender and another not yet, then only the untouched one is withdrawn and it is never sent', async () => {
+    bot.fake.reset();
+    const to = 'U' + 'f'.repeat(32);
+    const later = new Date(Date.now() + 60_000);
+    const item = (id: string) => ({ _id: id, kind: 'push' as const, to: [to], messages: [{ type: 'text' as const, text: id }], cause: { type: 'test', id } });
+    // Picked up: recorded already claimed, as a sender that sends it at once does.
+    await bot.rt.outbox.enqueueClaimed([item('withdraw:claimed')], 60_000);
+    // Waiting: not due yet, so no drainer has touched it.
+    await bot.rt.outbox.enqueue([{ ...item('withdraw:waiting'), notBefore: later }]);
+    expect(await bot.rt.outbox.withdraw(['withdraw:claimed', 'withdraw:waiting', 'withdraw:unknown'], 'test')).toBe(1);
+    const byId = new Map((await bot.rt.outbox.outcomes(['withdraw:claimed', 'withdraw:waiting'])).map((d) => [d._id, d]));
+    expect(byId.get('withdraw:claimed')?.status).toBe('pending');
+    expect(byId.get('withdraw:waiting')).toMatchObject({ status: 'failed', failure: { kind: 'withdrawn' } });
+    // Due or not, a withdrawn item is not sent: the drainer finds nothing to claim.
+    await bot.rt.models.Outbox.updateOne({ _id: 'withdraw:waiting' }, { $set: { nextAttemptAt: new Date(0) } });
+    await bot.rt.drainer.drainOnce();
+    expect(bot.fake.sent(to)).toHaveLength(0);
+    // Withdrawing again changes nothing.
+    expect(await bot.rt.outbox.withdraw(['withdraw:waiting'], 'again')).toBe(0);
+  });
+});
+
 describe('pausing or cancelling a running campaign', () => {
   for (const action of ['pause', 'cancel'] as const) {
     it(`when a running campaign is ${action === 'pause' ? 'paused' : 'cancelled'} through the API while its batches wait in the outbox, then only those already picked up by a sender go out${action === 'pause' ? ', and resuming sends the rest once' : ''}`, async () => {
