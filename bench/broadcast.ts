@@ -109,8 +109,19 @@ interface SendRun {
   exited: Promise<number | null>;
 }
 
+/**
+ * The worker's Node flags, from package.json's `start:worker` (e.g. a bounded young generation:
+ * Node otherwise grows it to tens of MB under a fast allocation rate, which is most of the peak RSS
+ * of a sender). The sender runs as the worker is deployed.
+ */
+function workerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['start:worker'] ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
 function startSender(mongoUri: string, lineUrl: string, campaignId: string): SendRun {
-  const child = spawn(process.execPath, [self, 'sender', mongoUri, lineUrl, campaignId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...workerNodeFlags(), self, 'sender', mongoUri, lineUrl, campaignId], { stdio: ['ignore', 'pipe', 'inherit'] });
   const run: SendRun = { child, peakRssKb: 0, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
