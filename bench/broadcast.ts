@@ -10,7 +10,7 @@
  *                                     each sender's database commands by name and collection)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/env.js';
 import { createLogger } from '../src/core/logger.js';
 import { projectRoot } from '../src/core/paths.js';
 import { createRuntime, type Runtime } from '../src/app/runtime.js';
+import { connectDatabase } from '../src/core/db/connection.js';
 import { FakeLine } from '../dev/fake-line/server.js';
 import { seedSyntheticProducers } from '../dev/synthetic-producers.js';
 
@@ -66,8 +67,27 @@ async function sender(mongoUri: string, lineUrl: string, campaignId: string): Pr
     process.stderr.write(`sender commands (${process.pid}):\n${rows.map(([k, c]) => `  ${k}: ${c.n} commands, ${Math.round(c.ms)} ms (${(c.ms / c.n).toFixed(1)} ms each)`).join('\n')}\n`);
   };
   rt.drainer.start();
-  const report = () => process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  let heapPeak = { heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const report = () => {
+    const u = process.memoryUsage();
+    if (u.heapUsed > heapPeak.heapUsed) heapPeak = { heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers };
+    process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  };
   const timer = setInterval(report, 200);
+  // BENCH_MEMLOG=1: the sender's memory each second (stderr), to see what grows when.
+  const t0 = Date.now();
+  const mb = (n: number) => Math.round(n / 1_048_576);
+  const memlog = process.env.BENCH_MEMLOG === '1'
+    ? setInterval(() => {
+        const u = process.memoryUsage();
+        // RssAnon is memory this process allocated; RssFile is mapped files (Node's own binary) paged in.
+        const status = readFileSync('/proc/self/status', 'utf8');
+        const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+        process.stderr.write(
+          `mem ${((Date.now() - t0) / 1000).toFixed(0)}s rss ${mb(u.rss)} (anon ${Math.round(kb('RssAnon') / 1024)}, file ${Math.round(kb('RssFile') / 1024)}) heapTotal ${mb(u.heapTotal)} heapUsed ${mb(u.heapUsed)} external ${mb(u.external)} arrayBuffers ${mb(u.arrayBuffers)}\n`,
+        );
+      }, 1_000)
+    : undefined;
   for (;;) {
     const o = await rt.delivery.run(campaignId);
     if (o.result === 'done') break;
@@ -75,8 +95,10 @@ async function sender(mongoUri: string, lineUrl: string, campaignId: string): Pr
   }
   // The last batches' outcomes are read back by the delivery loop: everything is settled now.
   clearInterval(timer);
+  clearInterval(memlog);
   report();
   printProfile();
+  if (profile) process.stderr.write(`sender heap at its peak (MB): ${JSON.stringify(Object.fromEntries(Object.entries(heapPeak).map(([k, v]) => [k, Math.round(v / 1048576)])))}\n`);
   await rt.close();
   process.exit(0);
 }
@@ -87,8 +109,19 @@ interface SendRun {
   exited: Promise<number | null>;
 }
 
+/**
+ * The worker's Node flags, from package.json's `start:worker` (e.g. a bounded young generation:
+ * Node otherwise grows it to tens of MB under a fast allocation rate, which is most of the peak RSS
+ * of a sender). The sender runs as the worker is deployed.
+ */
+function workerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['start:worker'] ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
 function startSender(mongoUri: string, lineUrl: string, campaignId: string): SendRun {
-  const child = spawn(process.execPath, [self, 'sender', mongoUri, lineUrl, campaignId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...workerNodeFlags(), self, 'sender', mongoUri, lineUrl, campaignId], { stdio: ['ignore', 'pipe', 'inherit'] });
   const run: SendRun = { child, peakRssKb: 0, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -128,20 +161,44 @@ async function main(): Promise<void> {
     // On the embedded database a count reads every producer, one command at a time for all
     // connections: one slower than the driver's heartbeat timeout (30 s) fails with a server
     // selection error. Reported as such (with the time it took), and the runs go on.
+    // Another client pings the database while a count runs: its slowest answer shows whether the
+    // count's commands starve everybody else (the embedded database serves one command at a time).
+    const other = await connectDatabase(`${db.uri}/bench_probe`);
+    const probe = () => {
+      let worst = 0;
+      let on = true;
+      const loop = (async () => {
+        while (on) {
+          const t1 = Date.now();
+          await other.conn.db!.admin().command({ ping: 1 }).catch(() => undefined);
+          worst = Math.max(worst, Date.now() - t1);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      return async () => {
+        on = false;
+        await loop;
+        return worst;
+      };
+    };
     const timed = async (segment: Parameters<typeof rt.segments.count>[0]) => {
       const t0 = Date.now();
+      const stop = probe();
       try {
-        return { count: await rt.segments.count(segment), ms: Date.now() - t0 };
+        const count = await rt.segments.count(segment);
+        const ms = Date.now() - t0;
+        return { count, ms, slowestOtherPingMs: await stop() };
       } catch (err) {
         const ms = Date.now() - t0;
         for (let i = 0; i < 600 && !(await rt.db.ping(2_000)); i++) await new Promise((r) => setTimeout(r, 500));
-        return { count: NaN, ms, error: (err as Error).message };
+        return { count: NaN, ms, slowestOtherPingMs: await stop(), error: (err as Error).message };
       }
     };
     const countAll = await timed({});
     const all = Number.isNaN(countAll.count) ? PRODUCERS : countAll.count;
     const countSome = await timed({ provinces: ['30', '40', '41'], categories: ['food', 'textile'] });
     const countEn = await timed({ languages: ['en'] });
+    await other.close();
 
     const run = async (title: string, killAt?: number) => {
       const c = await rt.campaigns.create({
@@ -209,6 +266,8 @@ async function main(): Promise<void> {
       seedS: +(seedMs / 1000).toFixed(1),
       segmentCount: { all: countAll, provincesAndCategories: countSome, english: countEn },
       runs: [whole, resumed],
+      // This process: the benchmark itself, the fake LINE (counts only) and the seeding/counting runtime.
+      benchProcessPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     for (const r of out.runs) {
@@ -216,8 +275,10 @@ async function main(): Promise<void> {
         `${r.title}: ${r.recipients} recipients, wall ${r.wallS} s (sending ${r.sendingS} s), ${r.recipientsPerS} recipients/s, ${r.requests} requests (${r.rateLimited429} rate-limited), sender peak RSS ${r.senderPeakRssMb} MB, duplicates ${r.duplicates}, misses ${r.misses}\n`,
       );
     }
-    const shown = (c: { ms: number; error?: string }) => `${c.ms} ms${c.error ? ' (failed: no answer within the heartbeat timeout)' : ''}`;
-    process.stdout.write(`segment count (${db.kind}): all ${shown(countAll)}, provinces+categories ${shown(countSome)}, english ${shown(countEn)}\n`);
+    const shown = (c: { ms: number; count: number; slowestOtherPingMs: number; error?: string }) =>
+      `${c.count} in ${c.ms} ms (another client's slowest ping meanwhile ${c.slowestOtherPingMs} ms)${c.error ? ' (failed: no answer within the heartbeat timeout)' : ''}`;
+    process.stdout.write(`segment count (${db.kind}): all ${shown(countAll)}; provinces+categories ${shown(countSome)}; english ${shown(countEn)}\n`);
+    process.stdout.write(`peak RSS: sender (the bot's process) in the runs above; this benchmark process (fake LINE, seeding, counts) ${out.benchProcessPeakRssMb} MB\n`);
   } finally {
     await rt.close();
     await fake.close();

@@ -3,7 +3,7 @@ import { deriveRetryKey, type Message } from '../line/gateway.js';
 import { assertMessagesWithinLimits, LINE_LIMITS } from '../line/limits.js';
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'unknown';
-export type OutboxFailureKind = 'quota' | 'blocked' | 'rejected' | 'unavailable';
+export type OutboxFailureKind = 'quota' | 'blocked' | 'rejected' | 'unavailable' | 'withdrawn';
 
 export interface OutboxFailure {
   kind: OutboxFailureKind;
@@ -28,6 +28,9 @@ export interface OutboxDoc {
   failure?: OutboxFailure;
   cause: { type: string; id: string };
 }
+
+/** What `Outbox.outcomes` reads of an item. */
+export type OutboxOutcome = Pick<OutboxDoc, '_id' | 'status' | 'sentAt' | 'failure'>;
 
 export interface NewOutboxItem {
   /** Deterministic, from the cause: "evt:<webhookEventId>:push:<i>", "promo:<trainingId>:<signupId>:<ms>", "campaign:<id>:batch:<n>". */
@@ -106,6 +109,37 @@ export class Outbox {
     const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id).lean<OutboxDoc>()));
     // Settled is final: an item not pending in the first query is read once more for its outcome.
     return [...pending, ...rest.filter((d): d is OutboxDoc => d !== null)];
+  }
+
+  /**
+   * How the items with these ids ended (or that they are pending): only `_id`, `status`, `sentAt`
+   * and `failure`, read as `get` reads them. What a campaign's delivery loop asks each round for
+   * its batches in flight, so their recipients and messages are not read back every time.
+   */
+  async outcomes(ids: readonly string[]): Promise<OutboxOutcome[]> {
+    if (ids.length === 0) return [];
+    const fields = { _id: 1, status: 1, sentAt: 1, failure: 1 };
+    const pending = await this.models.Outbox.find({ status: 'pending', _id: { $in: [...ids] } }, fields).lean<OutboxOutcome[]>();
+    const seen = new Set(pending.map((d) => d._id));
+    const rest = await Promise.all([...new Set(ids)].filter((id) => !seen.has(id)).map((id) => this.models.Outbox.findById(id, fields).lean<OutboxOutcome>()));
+    return [...pending, ...rest.filter((d): d is OutboxOutcome => d !== null)];
+  }
+
+  /**
+   * Takes back items no sender has picked up yet, so they are never sent: each becomes `failed`
+   * with kind `withdrawn` (its cause may record it again under a new id). Only items never
+   * attempted qualify: a drainer's claim counts an attempt in the same single-document update
+   * that checks the status, so an item is either withdrawn here or claimed there, never both.
+   * An item that was tried (it may be on the wire, or have landed before a timeout) goes its way
+   * with its retry key. Returns how many were withdrawn.
+   */
+  async withdraw(ids: readonly string[], reason: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.models.Outbox.updateMany(
+      { status: 'pending', attempts: 0, _id: { $in: [...ids] } },
+      { $set: { status: 'failed', failure: { kind: 'withdrawn', reason } } },
+    );
+    return r.modifiedCount;
   }
 
   /** Forgets settled items older than `before` (their causes' own records remain). */

@@ -3,6 +3,7 @@ import { CampaignDelivery } from '../../src/features/campaigns/delivery.js';
 import type { OutboxPort } from '../../src/features/campaigns/outbox-port.js';
 import { parseQuietHours } from '../../src/features/campaigns/quiet-hours.js';
 import type { CampaignInput } from '../../src/features/campaigns/model.js';
+import type { SegmentMember } from '../../src/features/campaigns/segment.js';
 import { seedSyntheticProducers, syntheticUserId } from '../../dev/synthetic-producers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 
@@ -94,7 +95,8 @@ describe('campaign delivery', () => {
         }
         return bot.rt.outbox.enqueue(items);
       },
-      get: (ids) => bot.rt.outbox.get(ids),
+      outcomes: (ids) => bot.rt.outbox.outcomes(ids),
+      withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
     };
     const first = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: dying, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: 'first', window: 1 });
     await expect(first.run(c._id)).rejects.toThrow('killed');
@@ -124,6 +126,27 @@ describe('campaign delivery', () => {
     expect(got.size).toBe(N);
     expect([...got.values()].every((n) => n === 1)).toBe(true);
     expect(await bot.rt.models.CampaignDelivery.countDocuments({ campaignId: c._id })).toBe(N);
+  });
+
+  it('when the segment stream shows some producers twice (no snapshot), then each of them is recorded and sent once', async () => {
+    const c = await bot.rt.campaigns.create(notice({ title: 'stream repeats' }));
+    await bot.rt.campaigns.confirm(c._id);
+    const repeating = Object.create(bot.rt.segments) as typeof bot.rt.segments;
+    repeating.members = async function* (segment) {
+      const again: SegmentMember[] = [];
+      for await (const m of bot.rt.segments.members(segment)) {
+        if (again.length < 600) again.push(m); // more than a batch: repeats land in a later batch
+        yield m;
+      }
+      yield* again;
+    };
+    const d = new CampaignDelivery({ models: bot.rt.models, segments: repeating, outbox: bot.rt.outbox, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: 'repeats' });
+    expect((await runToEnd(d, c._id)).result).toBe('done');
+    const got = received();
+    expect(got.size).toBe(N);
+    expect([...got.values()].filter((n) => n > 1)).toEqual([]);
+    const counts = await bot.rt.campaigns.counts(c._id);
+    expect(counts).toMatchObject({ recipients: N, sent: N });
   });
 
   it('when the monthly quota runs out, then the campaign pauses and reports it, and after confirm the rest go once', async () => {
@@ -175,7 +198,8 @@ describe('campaign delivery', () => {
           await bot.rt.outbox.enqueue(items);
           if (++calls === 1) await bot.rt.campaigns[action](c._id); // an officer acts while it runs
         },
-        get: (ids) => bot.rt.outbox.get(ids),
+        outcomes: (ids) => bot.rt.outbox.outcomes(ids),
+        withdraw: (ids, reason) => bot.rt.outbox.withdraw(ids, reason),
       };
       const d = new CampaignDelivery({ models: bot.rt.models, segments: bot.rt.segments, outbox: officer, translator: bot.rt.translator, logger: bot.rt.logger, quietHours: null, owner: action, window: 1 });
       expect((await runToEnd(d, c._id)).result).toBe(action === 'pause' ? 'paused' : 'cancelled');

@@ -156,7 +156,7 @@ const outboxSchema = new Schema(
     lastError: { type: String },
     failure: {
       type: new Schema(
-        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable'] }, status: Number, reason: String },
+        { kind: { type: String, enum: ['quota', 'blocked', 'rejected', 'unavailable', 'withdrawn'] }, status: Number, reason: String },
         { _id: false },
       ),
     },
@@ -246,8 +246,13 @@ const producerSchema = new Schema(
 producerSchema.index({ userId: 1 }, { unique: true });
 producerSchema.index({ 'address.province.code': 1, 'address.district.code': 1 });
 producerSchema.index({ nationalIdLookup: 1 });
-// Segments (src/features/campaigns/segment.ts): consent first, then the usual filters.
+// Segments (src/features/campaigns/segment.ts): consent first (every segment has it), then one
+// index per filter a segment may lead with. `{consents.notices, userId}` covers the stream of ids a
+// count or a whole-audience delivery reads (no document fetched on MongoDB).
 producerSchema.index({ 'consents.notices': 1, 'address.province.code': 1, category: 1 });
+producerSchema.index({ 'consents.notices': 1, 'address.district.code': 1 });
+producerSchema.index({ 'consents.notices': 1, 'address.subdistrict.code': 1 });
+producerSchema.index({ 'consents.notices': 1, category: 1, producerType: 1 });
 producerSchema.index({ 'consents.notices': 1, userId: 1 });
 
 // Every consent given or withdrawn, append-only: who, purpose, decision, when, which notice.

@@ -15,6 +15,7 @@ import {
 import { noticeMessages } from './notices.js';
 import type { OutboxPort } from './outbox-port.js';
 import { segmentSchema, type Segment, type Segments } from './segment.js';
+import { withdrawInFlight } from './withdraw.js';
 
 export { NotFoundErrorLike as NotFoundError } from './model.js';
 import { NotFoundErrorLike as NotFoundError } from './model.js';
@@ -222,13 +223,17 @@ export class CampaignService {
   async pause(id: string, reason = 'manual'): Promise<CampaignDoc> {
     const c = await this.get(id);
     if (c.status !== 'running' && c.status !== 'scheduled') throw new CampaignStateError(c.status, 'pause');
-    return this.transition(c, c.status, { status: 'paused', pausedReason: reason, updatedAt: this.now() });
+    const paused = await this.transition(c, c.status, { status: 'paused', pausedReason: reason, updatedAt: this.now() });
+    await withdrawInFlight(this.deps.models, this.deps.outbox, paused, 'campaign paused');
+    return paused;
   }
 
   async cancel(id: string): Promise<CampaignDoc> {
     const c = await this.get(id);
     if (c.status === 'done' || c.status === 'cancelled') throw new CampaignStateError(c.status, 'cancel');
-    return this.transition(c, c.status, { status: 'cancelled', updatedAt: this.now(), finishedAt: this.now() });
+    const cancelled = await this.transition(c, c.status, { status: 'cancelled', updatedAt: this.now(), finishedAt: this.now() });
+    await withdrawInFlight(this.deps.models, this.deps.outbox, cancelled, 'campaign cancelled');
+    return cancelled;
   }
 
   /** Sends the campaign (each variant, in the user's language) to one LINE account, through the outbox. */

@@ -10,6 +10,7 @@ import { noticeMessages } from './notices.js';
 import type { OutboxPort } from './outbox-port.js';
 import { isQuiet, type QuietHours } from './quiet-hours.js';
 import type { Segments } from './segment.js';
+import { withdrawInFlight } from './withdraw.js';
 
 export const BATCH_SIZE = 500;
 
@@ -134,8 +135,15 @@ export class CampaignDelivery {
       // What is still with the outbox, read once per round (FerretDB scans: keep rounds few).
       const inFlight = await this.settle(c);
       c = (await this.load(id))!;
-      if (c.status === 'paused') return { campaignId: id, result: 'paused', batches: enqueuedTotal };
-      if (c.status === 'cancelled') return { campaignId: id, result: 'cancelled', batches: enqueuedTotal };
+      if (c.status === 'paused' || c.status === 'cancelled') {
+        // The pause/cancel request took back what was waiting in the outbox; a batch this loop
+        // handed over meanwhile is taken back here, and the withdrawn ones go back to planned.
+        // What a sender had already picked up finishes: wait for its outcome so the counts are right.
+        await withdrawInFlight(m, this.deps.outbox, c, `campaign ${c.status}`);
+        const until = Date.now() + this.stallMs;
+        while ((await this.settle(c)) > 0 && Date.now() < until) await sleep(this.pollMs);
+        return { campaignId: id, result: c.status, batches: enqueuedTotal };
+      }
       if (c.status !== 'running') return { campaignId: id, result: 'stopped', batches: enqueuedTotal };
       if (inFlight !== lastInFlight) {
         lastInFlight = inFlight;
@@ -166,11 +174,12 @@ export class CampaignDelivery {
     // not the batch itself (at most the last one) is completed from its records.
     const existing = new Set<string>();
     let maxBatch = -1;
-    for await (const d of m.CampaignDelivery.find({ campaignId: c._id, occurrence: occ }, { _id: 1, batch: 1, userId: 1, lang: 1, variant: 1 }).lean().cursor({ batchSize: 5_000 })) {
+    for await (const d of m.CampaignDelivery.find({ campaignId: c._id, occurrence: occ }, { _id: 1, batch: 1, userId: 1, lang: 1, variant: 1 }).lean().cursor({ batchSize: 1_000 })) {
       existing.add(d.userId);
       if (typeof d.batch === 'number' && d.batch > maxBatch) maxBatch = d.batch;
     }
-    const saved = new Set((await m.CampaignBatch.find({ campaignId: c._id, occurrence: occ }, { n: 1 }).lean()).map((b) => b.n));
+    const saved = new Set<number>();
+    for await (const b of m.CampaignBatch.find({ campaignId: c._id, occurrence: occ }, { n: 1 }).lean().cursor({ batchSize: 50 })) saved.add(b.n);
     for (let n = 0; n <= maxBatch; n++) {
       if (saved.has(n)) continue;
       const rows = await m.CampaignDelivery.find({ campaignId: c._id, occurrence: occ, batch: n }, { userId: 1, lang: 1, variant: 1 }).lean();
@@ -184,11 +193,14 @@ export class CampaignDelivery {
       const b = buffers.get(key)!;
       if (!b.users.length) return;
       const n = seq++;
-      await this.insertDeliveries(
+      const taken = await this.insertDeliveries(
         b.users.map((u) => ({ _id: `${c._id}:${occ}:${u.userId}`, campaignId: c._id, occurrence: occ, userId: u.userId, lang: b.lang, provinceCode: u.provinceCode, variant: b.variant, status: 'queued', batch: n })),
       );
-      await this.saveBatch(c, n, b.lang, b.variant, b.users.map((u) => u.userId));
+      // A recipient already recorded (a stream without a snapshot may show a document twice) is
+      // in an earlier batch: only those recorded now make up this one.
+      const to = b.users.filter((_, i) => !taken.has(i)).map((u) => u.userId);
       b.users = [];
+      if (to.length) await this.saveBatch(c, n, b.lang, b.variant, to);
     };
     const flushHoldouts = async () => {
       if (!holdouts.length) return;
@@ -216,11 +228,18 @@ export class CampaignDelivery {
     this.log.info({ campaign: c._id, occurrence: occ, batches: seq }, 'campaign recipients recorded');
   }
 
-  private async insertDeliveries(docs: Record<string, unknown>[]): Promise<void> {
+  /** Inserts delivery records; returns the positions of those already there (duplicate keys). */
+  private async insertDeliveries(docs: Record<string, unknown>[]): Promise<Set<number>> {
     try {
       await this.deps.models.CampaignDelivery.collection.insertMany(docs as never[], { ordered: false });
+      return new Set();
     } catch (e) {
       if (!isDuplicate(e)) throw e;
+      const raw = (e as { writeErrors?: unknown }).writeErrors;
+      const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: number; err?: { index?: number } }[];
+      // No per-document detail: a lone duplicate insert (nothing of it was new).
+      if (list.length === 0) return new Set(docs.map((_, i) => i));
+      return new Set(list.map((w) => w.index ?? w.err?.index ?? -1));
     }
   }
 
@@ -274,7 +293,7 @@ export class CampaignDelivery {
     if (!enqueued.length) return 0;
     let pending = 0;
     const ids = enqueued.map((b) => b.outboxId ?? this.outboxId(c, b));
-    const docs = new Map((await this.deps.outbox.get(ids)).map((d) => [d._id, d]));
+    const docs = new Map((await this.deps.outbox.outcomes(ids)).map((d) => [d._id, d]));
     let quota = false;
     const updates: { updateOne: { filter: Record<string, unknown>; update: Record<string, unknown> } }[] = [];
     for (const b of enqueued) {
@@ -290,6 +309,9 @@ export class CampaignDelivery {
       }
       if (d.status === 'sent') {
         updates.push({ updateOne: { filter: { _id: b._id }, update: { $set: { status: 'sent', sentAt: d.sentAt ?? this.now() } } } });
+      } else if (d.status === 'failed' && d.failure?.kind === 'withdrawn') {
+        // Taken back before any sender picked it up (pause or cancel): LINE never saw it.
+        updates.push({ updateOne: { filter: { _id: b._id }, update: { $set: { status: 'planned' }, $inc: { attempt: 1 }, $unset: { outboxId: '' } } } });
       } else if (d.status === 'failed' && d.failure?.kind === 'quota') {
         // LINE sent nothing: the batch goes again after the quota is raised and the campaign resumed.
         quota = true;

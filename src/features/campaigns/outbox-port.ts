@@ -2,7 +2,8 @@ import type { Message } from '../../bot/messages.js';
 
 /**
  * What campaigns need of the outbox (src/outbox/outbox.ts, CONTRACTS.md): record items before
- * they are sent (idempotent by _id) and read their outcome.
+ * they are sent (idempotent by _id), read their outcome, and take back what is not sent yet
+ * when a campaign is paused or cancelled.
  */
 export interface OutboxItemIn {
   _id: string;
@@ -22,5 +23,8 @@ export interface OutboxItemOut {
 
 export interface OutboxPort {
   enqueue(items: OutboxItemIn[]): Promise<void>;
-  get(ids: string[]): Promise<OutboxItemOut[]>;
+  /** Outcome only (no recipients or messages): asked every round for the batches in flight. */
+  outcomes(ids: string[]): Promise<OutboxItemOut[]>;
+  /** Takes back items not yet picked up by a sender (they settle as failed, kind `withdrawn`); returns how many. */
+  withdraw(ids: string[], reason: string): Promise<number>;
 }

@@ -46,6 +46,19 @@ export interface SegmentMember {
 
 type Filter = Record<string, unknown>;
 
+/** Documents per cursor batch when a segment is read: memory and each command's length stay bounded. */
+const STREAM_BATCH = 500;
+/** Most ids a segment query carries; a larger set is checked in memory as producers stream past. */
+const IDS_IN_QUERY = 1_000;
+
+interface Plan {
+  query: Filter;
+  /** Only these users (a set too large for the query). */
+  only?: Set<string>;
+  /** Not these users (likewise). */
+  skip?: Set<string>;
+}
+
 /**
  * Resolves segments over producers. Filters on the producer document become one indexed query;
  * filters on other collections (sessions, journey progress, sign-ups) become id sets merged into
@@ -59,17 +72,38 @@ export class Segments {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * How many producers the segment selects. Read as a stream of ids in bounded batches rather
+   * than as one count command: each batch is a short command on any engine (a database that
+   * serves one command at a time, or a loaded one, keeps answering everybody else), and on
+   * MongoDB the stream is covered by the `{consents.notices, userId}` index.
+   */
   async count(segment: Segment): Promise<number> {
-    return this.models.Producer.countDocuments(await this.filter(segment));
+    let n = 0;
+    for await (const _ of this.stream(await this.plan(segment), { userId: 1, _id: 0 })) n++;
+    return n;
   }
 
-  /** Members with their language and province (for the preview and delivery). */
+  /**
+   * Members with their language and province (for the preview and delivery), streamed in
+   * bounded batches and in no particular order: a sort would make the database gather the whole
+   * segment before the first answer (in one long command where the sort cannot use an index),
+   * and nothing downstream needs an order (delivery records are keyed by recipient).
+   */
   async *members(segment: Segment): AsyncGenerator<SegmentMember> {
-    const filter = await this.filter(segment);
+    const plan = await this.plan(segment);
     const english = await this.englishUsers();
-    const cursor = this.models.Producer.find(filter, { userId: 1, 'address.province.code': 1, _id: 0 }).sort({ userId: 1 }).lean().cursor({ batchSize: 2_000 });
-    for await (const p of cursor as AsyncIterable<{ userId: string; address?: { province?: { code?: string } } }>) {
+    for await (const p of this.stream(plan, { userId: 1, 'address.province.code': 1, _id: 0 })) {
       yield { userId: p.userId, provinceCode: p.address?.province?.code, lang: english.has(p.userId) ? 'en' : 'th' };
+    }
+  }
+
+  private async *stream(plan: Plan, projection: Record<string, 0 | 1>): AsyncGenerator<{ userId: string; address?: { province?: { code?: string } } }> {
+    const cursor = this.models.Producer.find(plan.query, projection).lean().cursor({ batchSize: STREAM_BATCH });
+    for await (const p of cursor as AsyncIterable<{ userId: string; address?: { province?: { code?: string } } }>) {
+      if (plan.only && !plan.only.has(p.userId)) continue;
+      if (plan.skip?.has(p.userId)) continue;
+      yield p;
     }
   }
 
@@ -86,8 +120,8 @@ export class Segments {
     return { total, byLanguage, byProvince };
   }
 
-  /** The producers query for a segment, exclusions included. */
-  async filter(segment: Segment): Promise<Filter> {
+  /** The producers query for a segment, exclusions included (ids of large sets checked as read). */
+  private async plan(segment: Segment): Promise<Plan> {
     const and: Filter[] = [{ 'consents.notices': true }];
     if (segment.provinces?.length) and.push({ 'address.province.code': { $in: segment.provinces } });
     if (segment.districts?.length) and.push({ 'address.district.code': { $in: segment.districts } });
@@ -100,7 +134,7 @@ export class Segments {
     const include: Set<string>[] = [];
     const exclude = new Set<string>();
     // Blocked the bot: few, and sessions are indexed on reachable.
-    for (const s of await this.models.Session.find({ reachable: false }, { _id: 1 }).lean()) exclude.add(String(s._id));
+    for await (const s of this.models.Session.find({ reachable: false }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) exclude.add(String(s._id));
 
     if (segment.languages?.length === 1) {
       const english = await this.englishUsers();
@@ -122,31 +156,42 @@ export class Segments {
       const q: Filter = {};
       if (segment.activeWithinDays) q.$gte = new Date(now - segment.activeWithinDays * 86_400_000);
       if (segment.inactiveForDays) q.$lt = new Date(now - segment.inactiveForDays * 86_400_000);
-      const active = new Set((await this.models.Session.find({ lastEventAt: q }, { _id: 1 }).lean()).map((s) => String(s._id)));
+      const active = new Set<string>();
+      for await (const s of this.models.Session.find({ lastEventAt: q }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) active.add(String(s._id));
       include.push(active);
     }
 
+    // Ids from other collections: a few go into the query ($in/$nin, index seeks); many are
+    // checked as the documents stream past instead, so no command carries (and no database
+    // matches every document against) a list of thousands of ids.
+    const plan: Plan = { query: {} };
     if (include.length) {
       let ids = include[0]!;
       for (const s of include.slice(1)) ids = new Set([...ids].filter((u) => s.has(u)));
-      and.push({ userId: { $in: [...ids].filter((u) => !exclude.has(u)) } });
+      for (const u of exclude) ids.delete(u);
+      if (ids.size <= IDS_IN_QUERY) and.push({ userId: { $in: [...ids] } });
+      else plan.only = ids;
     } else if (exclude.size) {
-      and.push({ userId: { $nin: [...exclude] } });
+      if (exclude.size <= IDS_IN_QUERY) and.push({ userId: { $nin: [...exclude] } });
+      else plan.skip = exclude;
     }
-    return and.length === 1 ? and[0]! : { $and: and };
+    plan.query = and.length === 1 ? and[0]! : { $and: and };
+    return plan;
   }
 
   /** Users whose conversation language is English (Thai is the default, so this set is the small one). */
   private async englishUsers(): Promise<Set<string>> {
-    return new Set((await this.models.Session.find({ lang: 'en' }, { _id: 1 }).lean()).map((s) => String(s._id)));
+    const english = new Set<string>();
+    for await (const s of this.models.Session.find({ lang: 'en' }, { _id: 1 }).lean().cursor({ batchSize: STREAM_BATCH })) english.add(String(s._id));
+    return english;
   }
 
   private async journeyUsers(j: NonNullable<Segment['journeys']>[number]): Promise<{ matching: Set<string>; started: Set<string> }> {
-    const docs = await this.models.JourneyProgress.find({ flowId: j.flow }, { userId: 1, steps: 1, updatedAt: 1, completedAt: 1 }).lean();
+    const docs = this.models.JourneyProgress.find({ flowId: j.flow }, { userId: 1, steps: 1, updatedAt: 1, completedAt: 1 }).lean().cursor({ batchSize: STREAM_BATCH });
     const started = new Set<string>();
     const matching = new Set<string>();
     const stalledBefore = this.now().getTime() - (j.stalledDays ?? 7) * 86_400_000;
-    for (const d of docs) {
+    for await (const d of docs) {
       started.add(d.userId);
       const done = Object.values((d.steps ?? {}) as Record<string, { status?: string }>).filter((s) => s?.status === 'done').length;
       const finished = Boolean(d.completedAt);
