@@ -11,7 +11,6 @@
  * leases, events stored but not handled, outbox items claimed — is the same.
  */
 import { createServer, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../src/config/env.js';
 import { createLogger } from '../src/core/logger.js';
@@ -19,6 +18,7 @@ import { createRuntime, type Runtime } from '../src/app/runtime.js';
 import { createWebApp } from '../src/app/web.js';
 import type { FakeLine } from '../dev/fake-line/server.js';
 import { sign } from '../src/webhook/signature.js';
+import { benchTextEvent } from './text-event.js';
 
 interface Proc {
   name: string;
@@ -79,18 +79,7 @@ export async function runFaultMode(opts: { fake: FakeLine; config: Config; mongo
       if (i === Math.floor(EVENTS * 0.4)) void kill(procs[0]!);
       if (i === Math.floor(EVENTS * 0.7)) procs.push(await startProc('web-1 (restarted)', config, opts.mongoUri));
       const userId = `U${(i % USERS).toString(16).padStart(32, 'f')}`;
-      const replyToken = randomBytes(16).toString('hex');
-      fake.registerReplyToken(replyToken, userId);
-      const event = {
-        type: 'message',
-        mode: 'active',
-        timestamp: Date.now(),
-        source: { type: 'user', userId },
-        webhookEventId: randomBytes(13).toString('hex').toUpperCase(),
-        deliveryContext: { isRedelivery: false },
-        replyToken,
-        message: { type: 'text', id: String(i), quoteToken: 'q', text: 'สวัสดีค่ะ' },
-      };
+      const event = benchTextEvent(fake, i, userId);
       expected.set(userId, (expected.get(userId) ?? 0) + 1);
       // LINE delivers until it gets a 200 (to whichever process the load balancer picks).
       for (let attempt = 0; attempt < 50; attempt++) {

@@ -16,7 +16,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { messagingApi, middleware, type webhook } from '@line/bot-sdk';
 import { loadConfig } from '../src/config/env.js';
@@ -27,6 +26,7 @@ import { createRuntime } from '../src/app/runtime.js';
 import { createWebApp } from '../src/app/web.js';
 import { FakeLine } from '../dev/fake-line/server.js';
 import { sign } from '../src/webhook/signature.js';
+import { benchTextEvent } from './text-event.js';
 import { commandCounter, databaseCpuSeconds, runScaleMode } from './database-figures.js';
 import { runFaultMode } from './faults.js';
 
@@ -103,18 +103,7 @@ async function drive(name: string, url: string, fake: FakeLine): Promise<Result>
       const i = next++;
       if (i >= EVENTS) return;
       const userId = `U${(i % USERS).toString(16).padStart(32, '0')}`;
-      const replyToken = randomBytes(16).toString('hex');
-      fake.registerReplyToken(replyToken, userId);
-      const event = {
-        type: 'message',
-        mode: 'active',
-        timestamp: Date.now(),
-        source: { type: 'user', userId },
-        webhookEventId: randomBytes(13).toString('hex').toUpperCase(),
-        deliveryContext: { isRedelivery: false },
-        replyToken,
-        message: { type: 'text', id: String(i), quoteToken: 'q', text: 'สวัสดีค่ะ' },
-      };
+      const event = benchTextEvent(fake, i, userId);
       const body = JSON.stringify({ destination: 'Ubench', events: [event] });
       const t0 = performance.now();
       const q = waiting.get(userId) ?? [];

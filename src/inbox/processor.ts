@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../core/async.js';
 import { userRef, withEventId, type Logger } from '../core/logger.js';
-import { LeaseLostError, type RecordedAnswer, type Session, type SessionStore } from '../sessions/session-store.js';
+import { conversationState, LeaseLostError, type ConversationState, type RecordedAnswer, type Session, type SessionStore } from '../sessions/session-store.js';
 import { eventOf, isUserKey, type Inbox, type LineEvent, type PendingDoc } from './inbox.js';
 
 export interface EventContext {
@@ -397,7 +397,7 @@ export class InboxProcessor {
     const event = eventOf(doc);
     const late = session.lastAppliedTs !== undefined && doc.timestamp < session.lastAppliedTs;
     if (late) this.log.warn({ event: doc._id, user: userRef(doc.userKey) }, 'event arrived after a later one was applied; handling it late');
-    const snapshot = structuredClone(stateOf(session));
+    const snapshot = structuredClone(conversationState(session));
     let handled: Handled = { outcome: 'ignored' };
     if (event && typeof event.type === 'string' && event.mode !== 'standby') {
       const ctx: EventContext = { eventId: doc._id, receivedAt: doc.receivedAt, redelivery: Boolean(doc.redelivery), late, session };
@@ -440,7 +440,7 @@ export class InboxProcessor {
     return last ? 'released' : 'kept';
   }
 
-  private async runWithRetries(doc: PendingDoc, event: LineEvent, ctx: EventContext, session: Session, snapshot: SessionState): Promise<Handled | 'lost'> {
+  private async runWithRetries(doc: PendingDoc, event: LineEvent, ctx: EventContext, session: Session, snapshot: ConversationState): Promise<Handled | 'lost'> {
     for (let attempt = (doc.attempts ?? 0) + 1; ; attempt++) {
       const beat = this.heartbeat(doc.userKey);
       try {
@@ -516,19 +516,6 @@ export class InboxProcessor {
     this.dropping = undefined;
   }
 }
-
-type SessionState = Pick<Session, 'lang' | 'langChosen' | 'reachable' | 'flow' | 'paused' | 'data' | 'followedAt' | 'unfollowedAt' | 'lastEventAt'>;
-const stateOf = (s: Session): SessionState => ({
-  lang: s.lang,
-  langChosen: s.langChosen,
-  reachable: s.reachable,
-  flow: s.flow,
-  paused: s.paused,
-  data: s.data,
-  followedAt: s.followedAt,
-  unfollowedAt: s.unfollowedAt,
-  lastEventAt: s.lastEventAt,
-});
 
 function errText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);

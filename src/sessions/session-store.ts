@@ -283,14 +283,7 @@ export class SessionStore {
 
   private fields(s: Session, now: Date) {
     return {
-      lang: s.lang,
-      langChosen: s.langChosen,
-      reachable: s.reachable,
-      flow: s.flow,
-      paused: s.paused,
-      data: s.data,
-      followedAt: s.followedAt,
-      unfollowedAt: s.unfollowedAt,
+      ...conversationState(s),
       lastEventAt: s.lastEventAt ?? now,
       expiresAt: new Date(now.getTime() + this.idleDays * 86_400_000),
       updatedAt: now,
@@ -328,3 +321,17 @@ export class SessionStore {
     return r.modifiedCount ?? 0;
   }
 }
+
+/** The part of a session a handler changes (what the processor restores after a failed attempt, and saves). */
+export type ConversationState = Pick<Session, 'lang' | 'langChosen' | 'reachable' | 'flow' | 'paused' | 'data' | 'followedAt' | 'unfollowedAt' | 'lastEventAt'>;
+export const conversationState = (s: Session): ConversationState => ({
+  lang: s.lang,
+  langChosen: s.langChosen,
+  reachable: s.reachable,
+  flow: s.flow,
+  paused: s.paused,
+  data: s.data,
+  followedAt: s.followedAt,
+  unfollowedAt: s.unfollowedAt,
+  lastEventAt: s.lastEventAt,
+});
