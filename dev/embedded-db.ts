@@ -660,26 +660,15 @@ async function spawnAndWait(spec: SpawnSpec, port: number): Promise<ChildProcess
   let onReady: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => (onReady = resolve));
 
-  const collect = (stream: NodeJS.ReadableStream | null, isStdout: boolean) => {
-    if (!stream) return;
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r$/, '');
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        output.push(line);
-        if (output.length > TAIL_LINES) output.shift();
-        if (isStdout && !sawReady && spec.readyLine.test(line)) {
-          sawReady = true;
-          onReady();
-        }
+  const collect = (stream: NodeJS.ReadableStream | null, isStdout: boolean) =>
+    lines(stream, (line) => {
+      output.push(line);
+      if (output.length > TAIL_LINES) output.shift();
+      if (isStdout && !sawReady && spec.readyLine.test(line)) {
+        sawReady = true;
+        onReady();
       }
     });
-  };
   collect(child.stdout, true);
   collect(child.stderr, false);
 
